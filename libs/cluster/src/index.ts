@@ -1,0 +1,2 @@
+// libs/cluster: see DESIGN.md. Filled in by its issue.
+export {};

@@ -1,0 +1,2 @@
+// libs/correlate: see DESIGN.md. Filled in by its issue.
+export {};

@@ -1,0 +1,2 @@
+// libs/decode: see DESIGN.md. Filled in by its issue.
+export {};
