@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global WebAssembly */
 // A stand-in for Prisma's native `schema-engine` binary, which cannot be downloaded on machines that
 // reach only the npm registry. The Prisma CLI runs whatever PRISMA_SCHEMA_ENGINE_BINARY names
 // (scripts/prisma.mjs points it here) and speaks line-delimited JSON-RPC to it over stdin/stdout;

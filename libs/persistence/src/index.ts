@@ -2,7 +2,8 @@
 // helpers and migrations.
 export { ensureDatabase, dropDatabase, pingDatabase, parseDatabaseUrl, redactUrl } from './database.js';
 export type { DatabaseTarget } from './database.js';
-export { applyMigrations, migrationNames, repoRoot } from './migrate.js';
+export { applyMigrations, checkMigrationDrift, migrationNames, repoRoot } from './migrate.js';
+export type { DriftReport } from './migrate.js';
 export {
   createPrismaClient,
   Prisma,

@@ -115,3 +115,39 @@ export async function applyMigrations(databaseUrl: string): Promise<{ applied: s
   }
   return { applied: [...after].filter((name) => !before.has(name)).sort() };
 }
+
+export interface DriftReport {
+  /** True when applying prisma/migrations yields exactly the schema in schema.prisma. */
+  inSync: boolean;
+  /** The engine's human-readable summary of the differences (empty when in sync). */
+  diff: string;
+}
+
+/**
+ * Compares the schema that the committed migrations produce (replayed into a temporary shadow database
+ * the schema engine creates next to `databaseUrl` and drops afterwards) with `schemaPath`, via
+ * `prisma migrate diff --from-migrations ... --to-schema ... --exit-code`. `databaseUrl` only supplies
+ * the server: nothing in that database is read or changed.
+ */
+export async function checkMigrationDrift(
+  databaseUrl: string,
+  options: { schemaPath?: string; migrationsPath?: string } = {},
+): Promise<DriftReport> {
+  const root = repoRoot();
+  const schemaPath = options.schemaPath ?? join(root, 'prisma', 'schema.prisma');
+  const migrationsPath = options.migrationsPath ?? join(root, 'prisma', 'migrations');
+  const { code, output } = await runPrismaCli(
+    ['migrate', 'diff', '--from-migrations', migrationsPath, '--to-schema', schemaPath, '--exit-code'],
+    { DATABASE_URL: databaseUrl },
+    root,
+  );
+  const diff = output
+    .replace(ANSI, '')
+    .split(/\r?\n/)
+    .filter((line) => !/^Loaded Prisma config/.test(line))
+    .join('\n')
+    .trim();
+  if (code === 0 && /No difference detected/.test(diff)) return { inSync: true, diff: '' };
+  if (code === 2) return { inSync: false, diff };
+  throw new Error(`prisma migrate diff failed (exit code ${code}): ${cliErrorMessage(output)}`);
+}
