@@ -2,14 +2,28 @@ import { fileURLToPath } from 'node:url';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
-const libs = ['capture', 'decode', 'correlate', 'cluster', 'diagnose', 'report', 'persistence'];
+const libs = [
+  'config',
+  'jobs',
+  'platform',
+  'capture',
+  'decode',
+  'correlate',
+  'cluster',
+  'diagnose',
+  'report',
+  'persistence',
+];
 
 export default defineConfig({
   plugins: [swc.vite({ jsc: { transform: { legacyDecorator: true, decoratorMetadata: true } } })],
   resolve: {
     // Tests run the TypeScript sources; the package.json "imports" map points at dist/ for Node.
     alias: Object.fromEntries(
-      libs.map((name) => [`#${name}`, fileURLToPath(new URL(`./libs/${name}/src/index.ts`, import.meta.url))]),
+      libs.map((name) => [
+        `#${name}`,
+        fileURLToPath(new URL(`./libs/${name}/src/index.ts`, import.meta.url)),
+      ]),
     ),
   },
   test: {

@@ -2,7 +2,7 @@
 // `npm run typecheck` does that). Seconds instead of tsc's tens of seconds, so `npm start`
 // and `npm test` can always rebuild.
 import { transformFile } from '@swc/core';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,7 +29,14 @@ const options = {
   sourceMaps: true,
 };
 
-await rm(out, { recursive: true, force: true });
+// Files are replaced one by one through a rename (never by emptying dist/ first), so a
+// process running from dist/ while another build runs never sees a missing module.
+async function writeAtomic(path, data) {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, data);
+  await rename(tmp, path);
+}
+
 let count = 0;
 for (const top of ['apps', 'libs']) {
   const files = [];
@@ -39,8 +46,8 @@ for (const top of ['apps', 'libs']) {
       const { code, map } = await transformFile(file, { ...options, filename: file });
       const target = join(out, relative(root, file)).replace(/\.ts$/, '.js');
       await mkdir(dirname(target), { recursive: true });
-      await writeFile(target, `${code}\n//# sourceMappingURL=${target.split('/').pop()}.map\n`);
-      if (map) await writeFile(`${target}.map`, map);
+      await writeAtomic(target, `${code}\n//# sourceMappingURL=${target.split('/').pop()}.map\n`);
+      if (map) await writeAtomic(`${target}.map`, map);
       count++;
     }),
   );

@@ -1,0 +1,43 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { applyMigrations } from '#persistence';
+import { preflight } from '#platform';
+import { AppModule } from './app.module.js';
+import { NATLENS_VERSION } from './version.js';
+
+async function bootstrap(): Promise<void> {
+  const config = await preflight('api', { postgres: 'create', redis: true });
+  if (config.migrateOnStart) {
+    try {
+      const { applied } = await applyMigrations(config.databaseUrl);
+      if (applied.length) process.stdout.write(`natlens api: applied migrations ${applied.join(', ')}\n`);
+    } catch (error) {
+      process.stderr.write(`natlens api: migrations failed: ${(error as Error).message}\n`);
+      process.exit(1);
+    }
+  }
+
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+    rawBody: true,
+    logger: config.logLevel === 'debug' ? undefined : ['log', 'warn', 'error'],
+  });
+  app.enableShutdownHooks();
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('natlens')
+      .setDescription('Pair packets across capture points, infer kube-proxy NAT, diagnose Services')
+      .setVersion(NATLENS_VERSION)
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  await app.listen(config.port, '0.0.0.0');
+  process.stdout.write(
+    `natlens api: listening on http://127.0.0.1:${config.port} (GraphQL /graphql, OpenAPI /docs)\n`,
+  );
+}
+
+void bootstrap();

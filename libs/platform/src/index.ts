@@ -1,0 +1,4 @@
+// Nest-side plumbing shared by apps/api and apps/worker: configuration, Redis, preflight.
+export * from './config.module.js';
+export * from './preflight.js';
+export * from './redis.js';
