@@ -1,0 +1,73 @@
+import { type DecodedPacket, malformed, short } from './packet.js';
+import { setPayload } from './payload.js';
+
+// Flag bits of DecodedPacket.tcpFlags (byte 13, plus the AE/NS bit of byte 12 as 0x100).
+export const TCP_FIN = 0x01;
+export const TCP_SYN = 0x02;
+export const TCP_RST = 0x04;
+export const TCP_PSH = 0x08;
+export const TCP_ACK = 0x10;
+export const TCP_URG = 0x20;
+export const TCP_ECE = 0x40;
+export const TCP_CWR = 0x80;
+export const TCP_NS = 0x100;
+
+// Option kinds (RFC 9293, 7323, 2018).
+const OPT_EOL = 0;
+const OPT_NOP = 1;
+const OPT_MSS = 2;
+const OPT_WSCALE = 3;
+const OPT_SACK_PERMITTED = 4;
+const OPT_SACK = 5;
+const OPT_TIMESTAMP = 8;
+
+/** TCP: the fields NAT keeps (seq, ack, flags, window) plus MSS, window scale, SACK and timestamps. */
+export function decodeTcp(
+  p: DecodedPacket,
+  d: Uint8Array,
+  v: DataView,
+  off: number,
+  end: number,
+  wireLen: number,
+): void {
+  if (end - off < 20) return short(p, 'TCP header');
+  const hl = (d[off + 12] >> 4) * 4;
+  if (hl < 20) return malformed(p, 'TCP data offset below 5');
+  p.srcPort = v.getUint16(off);
+  p.dstPort = v.getUint16(off + 2);
+  p.tcpSeq = v.getUint32(off + 4);
+  p.tcpAck = v.getUint32(off + 8);
+  p.tcpFlags = d[off + 13] | ((d[off + 12] & 1) << 8);
+  p.tcpWindow = v.getUint16(off + 14);
+  p.tcpHeaderLength = hl;
+  if (hl > 20) {
+    if (end - off < hl) return short(p, 'TCP options');
+    options(p, d, v, off + 20, off + hl);
+  }
+  if (wireLen < hl) malformed(p, 'TCP header longer than the IP payload');
+  setPayload(p, d, v, off + hl, end, wireLen - hl);
+}
+
+/** Options are informative, not part of the fingerprint: a bad one stops parsing, not decoding. */
+function options(p: DecodedPacket, d: Uint8Array, v: DataView, o: number, end: number): void {
+  while (o < end) {
+    const kind = d[o];
+    if (kind === OPT_EOL) return;
+    if (kind === OPT_NOP) {
+      o++;
+      continue;
+    }
+    if (o + 2 > end) return;
+    const len = d[o + 1];
+    if (len < 2 || o + len > end) return;
+    if (kind === OPT_MSS && len === 4) p.tcpMss = v.getUint16(o + 2);
+    else if (kind === OPT_WSCALE && len === 3) p.tcpWindowScale = d[o + 2];
+    else if (kind === OPT_SACK_PERMITTED && len === 2) p.tcpSackPermitted = true;
+    else if (kind === OPT_SACK) p.tcpSackBlocks = (len - 2) >> 3;
+    else if (kind === OPT_TIMESTAMP && len === 10) {
+      p.tcpTsVal = v.getUint32(o + 2);
+      p.tcpTsEcr = v.getUint32(o + 6);
+    }
+    o += len;
+  }
+}

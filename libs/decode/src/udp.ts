@@ -1,0 +1,30 @@
+import { decodeGeneve, GENEVE_PORT } from './geneve.js';
+import { type DecodedPacket, malformed, short } from './packet.js';
+import { setPayload } from './payload.js';
+import { decodeVxlan, FLANNEL_VXLAN_PORT, VXLAN_PORT } from './vxlan.js';
+
+/** UDP (RFC 768); VXLAN and Geneve by destination port are stepped into. */
+export function decodeUdp(
+  p: DecodedPacket,
+  d: Uint8Array,
+  v: DataView,
+  off: number,
+  end: number,
+  wireLen: number,
+): void {
+  if (end - off < 8) return short(p, 'UDP header');
+  p.srcPort = v.getUint16(off);
+  const dport = v.getUint16(off + 2);
+  p.dstPort = dport;
+  let ulen = v.getUint16(off + 4);
+  // 0 is a jumbogram (RFC 2675) or an offloaded super-packet: trust IP.
+  if (ulen === 0) ulen = wireLen;
+  else if (ulen < 8) return malformed(p, 'UDP length below 8');
+  else if (ulen > wireLen) malformed(p, 'UDP length exceeds the IP payload');
+  p.udpLength = ulen;
+  const payloadEnd = off + ulen < end ? off + ulen : end;
+  if ((dport === VXLAN_PORT || dport === FLANNEL_VXLAN_PORT) && decodeVxlan(p, d, v, off + 8, payloadEnd))
+    return;
+  if (dport === GENEVE_PORT && decodeGeneve(p, d, v, off + 8, payloadEnd)) return;
+  setPayload(p, d, v, off + 8, payloadEnd, ulen - 8);
+}
