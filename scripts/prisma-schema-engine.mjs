@@ -146,6 +146,22 @@ async function dropShadow(config, name) {
   shadowDatabases.delete(name);
 }
 
+// adapter-pg's executeScript splits scripts on `;` and runs the pieces one by one: a `;` inside a string or
+// a function body breaks the script, and a failing statement leaves the ones before it applied. The native
+// engine sends the whole script in one simple-protocol query, which PostgreSQL runs as one implicit
+// transaction; do the same.
+async function connectAdapter(config, schema) {
+  const adapter = await new PrismaPg(config, { schema }).connect();
+  adapter.executeScript = async (script) => {
+    try {
+      await adapter.underlyingDriver().query(script);
+    } catch (error) {
+      adapter.onError(error);
+    }
+  };
+  return adapter;
+}
+
 class MigrationAwareFactory {
   provider = 'postgres';
   adapterName = '@prisma/adapter-pg';
@@ -156,20 +172,20 @@ class MigrationAwareFactory {
   }
 
   connect() {
-    return new PrismaPg(this.main.config, { schema: this.main.schema }).connect();
+    return connectAdapter(this.main.config, this.main.schema);
   }
 
   async connectToShadowDb() {
     if (this.shadowUrl) {
       const shadow = pgConfig(this.shadowUrl);
-      return new PrismaPg(shadow.config, { schema: shadow.schema }).connect();
+      return connectAdapter(shadow.config, shadow.schema);
     }
     const config = this.main.config;
     const name = `prisma_shadow_${randomUUID().replace(/-/g, '')}`;
     await adminQuery(config, `CREATE DATABASE ${quoteIdent(name)}`);
     shadowDatabases.add(name);
     log('INFO', `created shadow database ${name}`);
-    const adapter = await new PrismaPg({ ...config, database: name }, { schema: this.main.schema }).connect();
+    const adapter = await connectAdapter({ ...config, database: name }, this.main.schema);
     const dispose = adapter.dispose.bind(adapter);
     let disposed = false;
     adapter.dispose = async () => {
@@ -219,26 +235,28 @@ function loadWasm() {
 // ---------------------------------------------------------------------------------------------------------
 // Errors in the native engine's JSON-RPC shape, so the CLI prints them as it does for the native engine.
 function toUserError(error) {
-  // The WASM engine rejects with an Error whose message is either JSON (a user-facing error) or text.
-  let parsed = null;
-  const message = typeof error === 'string' ? error : (error?.message ?? String(error));
-  try {
-    parsed = JSON.parse(message);
-  } catch {
-    /* not JSON */
-  }
-  if (parsed && typeof parsed === 'object') {
-    const inner = parsed.error ?? parsed;
-    return {
-      is_panic: Boolean(inner.is_panic),
-      message: inner.message ?? message,
-      meta: inner.meta ?? null,
-      error_code: inner.error_code ?? inner.errorCode ?? null,
-    };
-  }
+  // The WASM engine rejects with an Error (name e.g. SchemaConnectorError) whose message is the text of the
+  // error followed by a span trace ("   0: module::function\n  with ...\n  at file.rs:113"); the native
+  // engine keeps the trace out of user-facing messages.
+  const raw = typeof error === 'string' ? error : (error?.message ?? String(error));
+  const [text, trace = ''] = raw.split(/\n\s*0: /);
+  const message = text.replace(/external connector error\n/g, '').trim();
   const panic = globalThis.PRISMA_WASM_PANIC_REGISTRY?.message;
   if (error instanceof WebAssembly.RuntimeError || panic) {
     return { is_panic: true, message: panic || message, meta: null, error_code: null };
+  }
+  const failed = /apply_migration::apply_script\s+with migration_name="([^"]+)"/.exec(trace);
+  if (failed) {
+    // Same wording as the native engine's P3018.
+    return {
+      is_panic: false,
+      message:
+        'A migration failed to apply. New migrations cannot be applied before the error is recovered from. ' +
+        'Read more about how to resolve migration issues in a production database: https://pris.ly/d/migrate-resolve' +
+        `\n\nMigration name: ${failed[1]}\n\nDatabase error:\n${message}`,
+      meta: { migration_name: failed[1] },
+      error_code: 'P3018',
+    };
   }
   return { is_panic: false, message, meta: null, error_code: null };
 }
@@ -437,6 +455,12 @@ async function serve(args) {
       }
       send({ jsonrpc: '2.0', id, result: result ?? {} });
     } catch (error) {
+      if (process.env.PRISMA_WASM_ENGINE_DEBUG) {
+        log(
+          'DEBUG',
+          `raw error: ${Object.prototype.toString.call(error)} ${JSON.stringify(error)} ${error?.stack}`,
+        );
+      }
       const data = toUserError(error);
       log('ERROR', data.message, data.error_code ? { error_code: data.error_code } : {});
       send({

@@ -22,3 +22,4 @@ export type {
   AnalysisCapture,
   AnalysisSnapshot,
 } from './prisma.js';
+export * from './repositories/index.js';

@@ -113,7 +113,13 @@ export async function applyMigrations(databaseUrl: string): Promise<{ applied: s
       `prisma migrate deploy reported success but ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not applied in ${redactUrl(databaseUrl)}:\n${cliErrorMessage(output)}`,
     );
   }
-  return { applied: [...after].filter((name) => !before.has(name)).sort() };
+  // Which ones this call applied: the CLI lists them; concurrent callers serialise on the engine's
+  // advisory lock, and only the one that ran a migration lists it.
+  const listed = new Set(
+    [...output.replace(ANSI, '').matchAll(/^\s*(?:└─|├─)\s+(.+?)\/\s*$/gm)].map((match) => match[1]),
+  );
+  const applied = [...after].filter((name) => !before.has(name) && listed.has(name)).sort();
+  return { applied };
 }
 
 export interface DriftReport {

@@ -94,7 +94,33 @@ describe('applyMigrations', () => {
     expect(rows).toHaveLength(migrationNames().length);
   });
 
-  it("fails with the CLI's own short message when the server is unreachable", async () => {
+  it('applies each migration once when several processes start together', async () => {
+    const url = randomDatabaseUrl('race');
+    try {
+      const results = await Promise.all([applyMigrations(url), applyMigrations(url), applyMigrations(url)]);
+      expect(results.flatMap((r) => r.applied)).toEqual(migrationNames());
+      const rows = await query(url, 'SELECT 1 FROM _prisma_migrations');
+      expect(rows).toHaveLength(migrationNames().length);
+    } finally {
+      await dropDatabase(url);
+    }
+  });
+
+  it("fails with the CLI's own message when deploy fails", async () => {
+    const url = randomDatabaseUrl('notempty');
+    try {
+      await ensureDatabase(url);
+      await query(url, 'CREATE TABLE projects (x int)');
+      const error = await applyMigrations(url).catch((e: Error) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).message).toMatch(/^Error: The database schema is not empty/);
+      expect((error as Error).message).not.toMatch(/Loaded Prisma config|\n\s+at /);
+    } finally {
+      await dropDatabase(url);
+    }
+  });
+
+  it('fails with a short message when the server is unreachable', async () => {
     const error = await applyMigrations('postgresql://postgres@127.0.0.1:1/natlens').catch((e: Error) => e);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(/127\.0\.0\.1:1/);

@@ -1,0 +1,102 @@
+import type { Analysis, AnalysisStatus, Prisma, PrismaClient } from '../prisma.js';
+
+export interface NewAnalysis {
+  projectId: string;
+  name?: string | null;
+  captureIds: string[];
+  snapshotIds: string[];
+}
+
+export type AnalysisWithInputs = Analysis & {
+  captures: { captureId: string }[];
+  snapshots: { snapshotId: string }[];
+};
+
+/** Analyses and their lifecycle QUEUED → RUNNING → SUCCEEDED | FAILED. */
+export class AnalysesRepository {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  create(input: NewAnalysis): Promise<AnalysisWithInputs> {
+    return this.prisma.analysis.create({
+      data: {
+        projectId: input.projectId,
+        name: input.name ?? null,
+        captures: { create: input.captureIds.map((captureId) => ({ captureId })) },
+        snapshots: { create: input.snapshotIds.map((snapshotId) => ({ snapshotId })) },
+      },
+      include: { captures: { select: { captureId: true } }, snapshots: { select: { snapshotId: true } } },
+    });
+  }
+
+  /** Which of these capture and snapshot ids do not exist in the project (each a 404 for the caller). */
+  async missingInputs(
+    projectId: string,
+    captureIds: string[],
+    snapshotIds: string[],
+  ): Promise<{ captures: string[]; snapshots: string[] }> {
+    const [captures, snapshots] = await Promise.all([
+      this.prisma.capture.findMany({ where: { projectId, id: { in: captureIds } }, select: { id: true } }),
+      this.prisma.snapshot.findMany({ where: { projectId, id: { in: snapshotIds } }, select: { id: true } }),
+    ]);
+    const found = new Set([...captures, ...snapshots].map((row) => row.id));
+    return {
+      captures: captureIds.filter((id) => !found.has(id)),
+      snapshots: snapshotIds.filter((id) => !found.has(id)),
+    };
+  }
+
+  /** Only within the project: another project's analysis does not exist for the caller. */
+  find(projectId: string, id: string): Promise<AnalysisWithInputs | null> {
+    return this.prisma.analysis.findFirst({
+      where: { id, projectId },
+      include: { captures: { select: { captureId: true } }, snapshots: { select: { snapshotId: true } } },
+    });
+  }
+
+  findById(id: string): Promise<AnalysisWithInputs | null> {
+    return this.prisma.analysis.findUnique({
+      where: { id },
+      include: { captures: { select: { captureId: true } }, snapshots: { select: { snapshotId: true } } },
+    });
+  }
+
+  list(projectId: string, take = 50): Promise<Analysis[]> {
+    return this.prisma.analysis.findMany({ where: { projectId }, orderBy: { createdAt: 'desc' }, take });
+  }
+
+  async setProgress(id: string, stage: string, progress: number): Promise<void> {
+    await this.prisma.analysis.update({
+      where: { id },
+      data: {
+        status: 'RUNNING' satisfies AnalysisStatus,
+        stage,
+        progress: Math.max(0, Math.min(100, Math.round(progress))),
+      },
+    });
+  }
+
+  async markRunning(id: string): Promise<void> {
+    await this.prisma.analysis.update({
+      where: { id },
+      data: { status: 'RUNNING', startedAt: new Date(), error: null, progress: 0 },
+    });
+  }
+
+  async markSucceeded(
+    id: string,
+    summary: Prisma.InputJsonValue,
+    counts: Prisma.InputJsonValue,
+  ): Promise<void> {
+    await this.prisma.analysis.update({
+      where: { id },
+      data: { status: 'SUCCEEDED', stage: null, progress: 100, summary, counts, finishedAt: new Date() },
+    });
+  }
+
+  async markFailed(id: string, error: string): Promise<void> {
+    await this.prisma.analysis.update({
+      where: { id },
+      data: { status: 'FAILED', error, finishedAt: new Date() },
+    });
+  }
+}

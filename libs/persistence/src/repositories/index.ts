@@ -1,0 +1,2 @@
+export * from './analyses.repository.js';
+export * from './projects.repository.js';
