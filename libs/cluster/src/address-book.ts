@@ -1,0 +1,421 @@
+// The address book: IP (and IP:port/protocol) → Service, Pod, Node or LoadBalancer, merged from every
+// snapshot that says something about addresses. kubectl is the richest source; kube-proxy's rules
+// (iptables/nft comments and chain names) name Services and their VIPs even without kubectl, and
+// `ip addr` on a node adds the addresses the node masquerades with. Disagreements are kept as conflicts.
+import type {
+  AddressBook,
+  AddressBookData,
+  AddressConflict,
+  AddressMatch,
+  AddressRole,
+  Entity,
+  LoadBalancerEntity,
+  NodeEntity,
+  PodEntity,
+  ServiceEntity,
+} from './address-book-types.js';
+import { attributeNode, nodeAddressIndex } from './node-attribution.js';
+import { canonicalIp } from './text.js';
+import type { KubectlData, ParsedSnapshot, ProgrammedService, Protocol, ServicePort } from './types.js';
+
+interface Claim {
+  role: AddressRole;
+  key: string;
+  sources: Set<string>;
+}
+
+const ROLE_ORDER: AddressRole[] = [
+  'cluster-ip',
+  'external-ip',
+  'load-balancer-ip',
+  'pod-ip',
+  'node-internal-ip',
+  'node-external-ip',
+  'node-interface',
+  'node-port',
+];
+
+export function buildAddressBook(snapshots: ParsedSnapshot[]): AddressBook {
+  const b = new Builder();
+  for (const s of snapshots) if (s.kind === 'kubectl') b.addKubectl(s.data, s.name);
+  for (const s of snapshots) {
+    if (s.kind === 'iptables-save' || s.kind === 'nft') b.addProgrammed(s.data.services, s.name);
+  }
+  const byIp = nodeAddressIndex(snapshots);
+  for (const s of snapshots) {
+    if (s.kind !== 'ip-addr') continue;
+    const node = attributeNode(s, byIp);
+    if (!node) {
+      b.notes.push(
+        `${s.name}: ip addr from an unknown node (give "node", or include kubectl Nodes); not used`,
+      );
+      continue;
+    }
+    for (const iface of s.data.interfaces) {
+      // kube-ipvs0 holds Service VIPs, not node addresses; loopback and link-local say nothing.
+      if (iface.name === 'kube-ipvs0' || iface.name === 'lo') continue;
+      for (const a of iface.addresses) {
+        if (a.scope === 'host' || a.scope === 'link' || a.ip.startsWith('fe80:')) continue;
+        b.addNodeInterface(node, iface.name, a.ip, a.prefixLength, s.name);
+      }
+    }
+  }
+  return b.finish();
+}
+
+function serviceLabel(ns: string, name: string, port?: ServicePort): string {
+  return port ? `${ns}/${name}:${port.name || port.port}` : `${ns}/${name}`;
+}
+
+class Builder {
+  services = new Map<string, ServiceEntity>();
+  pods = new Map<string, PodEntity>();
+  nodes = new Map<string, NodeEntity>();
+  lbs = new Map<string, LoadBalancerEntity>();
+  claims = new Map<string, Claim[]>();
+  conflicts: AddressConflict[] = [];
+  notes: string[] = [];
+  /** Field values per entity, to report a field two snapshots disagree on. */
+  fields = new Map<string, Map<string, Set<string>>>();
+  /** Services known from kubectl: dataplane facts about them are checked rather than merged. */
+  kubectlServices = new Set<string>();
+
+  claim(ip: string, role: AddressRole, key: string, source: string): void {
+    const list = this.claims.get(ip) ?? [];
+    this.claims.set(ip, list);
+    const had = list.find((c) => c.key === key && c.role === role);
+    if (had) had.sources.add(source);
+    else list.push({ role, key, sources: new Set([source]) });
+  }
+
+  field(subject: string, field: string, value: string, source: string): void {
+    const k = `${subject}\u0000${field}`;
+    const values = this.fields.get(k) ?? new Map<string, Set<string>>();
+    this.fields.set(k, values);
+    (values.get(value) ?? values.set(value, new Set()).get(value)!).add(source);
+  }
+
+  addKubectl(data: KubectlData, source: string): void {
+    for (const s of data.services) {
+      const key = `${s.namespace}/${s.name}`;
+      this.kubectlServices.add(key);
+      const e = this.services.get(key) ?? this.newService(s.namespace, s.name);
+      Object.assign(e, {
+        type: s.type,
+        clusterIPs: union(e.clusterIPs, s.clusterIPs),
+        externalIPs: union(e.externalIPs, s.externalIPs),
+        loadBalancerIngress: s.loadBalancerIngress,
+        externalTrafficPolicy: s.externalTrafficPolicy,
+        internalTrafficPolicy: s.internalTrafficPolicy,
+      });
+      for (const p of s.ports) if (!e.ports.some((q) => samePort(p, q))) e.ports.push(p);
+      addSource(e, source);
+      const subject = `Service ${key}`;
+      this.field(subject, 'clusterIPs', s.clusterIPs.join(','), source);
+      this.field(subject, 'type', s.type, source);
+      this.field(
+        subject,
+        'ports',
+        s.ports
+          .map((p) => `${p.name}=${p.port}/${p.protocol}${p.nodePort ? `:${p.nodePort}` : ''}`)
+          .join(','),
+        source,
+      );
+      for (const ip of s.clusterIPs) this.claim(ip, 'cluster-ip', `Service/${key}`, source);
+      for (const ip of s.externalIPs) this.claim(ip, 'external-ip', `Service/${key}`, source);
+      for (const ing of s.loadBalancerIngress) {
+        if (!ing.ip) continue;
+        const lb = this.lbs.get(ing.ip) ?? { kind: 'LoadBalancer', ip: ing.ip, service: key, sources: [] };
+        if (ing.hostname) lb.hostname = ing.hostname;
+        addSource(lb, source);
+        this.lbs.set(ing.ip, lb);
+        this.claim(ing.ip, 'load-balancer-ip', `LoadBalancer/${ing.ip}`, source);
+      }
+    }
+    for (const p of data.pods) {
+      const key = `${p.namespace}/${p.name}`;
+      const e = this.pods.get(key) ?? this.newPod(p.namespace, p.name);
+      Object.assign(e, {
+        node: p.node ?? e.node,
+        ips: union(e.ips, p.ips),
+        ready: p.ready,
+        phase: p.phase,
+        hostNetwork: p.hostNetwork,
+        owner: p.owner,
+      });
+      addSource(e, source);
+      if (p.node) this.field(`Pod ${key}`, 'node', p.node, source);
+      this.field(`Pod ${key}`, 'ips', p.ips.join(','), source);
+      // Host-network pods share the node's address: the node owns it. Finished pods' IPs get reused.
+      if (p.hostNetwork || p.phase === 'Succeeded' || p.phase === 'Failed') continue;
+      for (const ip of p.ips) this.claim(ip, 'pod-ip', `Pod/${key}`, source);
+    }
+    for (const n of data.nodes) {
+      const e = this.nodes.get(n.name) ?? this.newNode(n.name);
+      e.internalIPs = union(e.internalIPs, n.internalIPs);
+      e.externalIPs = union(e.externalIPs, n.externalIPs);
+      e.podCIDRs = union(e.podCIDRs, n.podCIDRs);
+      addSource(e, source);
+      this.field(`Node ${n.name}`, 'internalIPs', n.internalIPs.join(','), source);
+      for (const ip of n.internalIPs) this.claim(ip, 'node-internal-ip', `Node/${n.name}`, source);
+      for (const ip of n.externalIPs) this.claim(ip, 'node-external-ip', `Node/${n.name}`, source);
+    }
+    // EndpointSlices name the pod behind each endpoint address even when Pods were not exported.
+    for (const slice of data.endpointSlices) {
+      for (const ep of slice.endpoints) {
+        const ref = ep.targetRef;
+        if (ref?.kind !== 'Pod') continue;
+        const key = `${ref.namespace ?? slice.namespace}/${ref.name}`;
+        const known = this.pods.get(key);
+        const e = known ?? this.newPod(ref.namespace ?? slice.namespace, ref.name);
+        if (!known) Object.assign(e, { node: ep.nodeName, ips: ep.addresses, ready: ep.ready });
+        addSource(e, source);
+        if (ep.nodeName) this.field(`Pod ${key}`, 'node', ep.nodeName, source);
+        for (const ip of ep.addresses) {
+          if (known && known.ips.length && !known.ips.includes(ip)) {
+            this.conflicts.push({
+              ip,
+              subject: `Pod ${key}`,
+              field: 'ips',
+              claims: [
+                { value: known.ips.join(','), sources: [...known.sources] },
+                { value: ip, sources: [source] },
+              ],
+              message: `EndpointSlice ${slice.namespace}/${slice.name} lists ${ip} for pod ${key}, whose status says ${known.ips.join(', ')}`,
+            });
+            continue;
+          }
+          this.claim(ip, 'pod-ip', `Pod/${key}`, source);
+        }
+      }
+    }
+  }
+
+  addProgrammed(services: ProgrammedService[], source: string): void {
+    for (const ps of services) {
+      const m = ps.service && /^([^/]+)\/([^:]+):(.*)$/.exec(ps.service);
+      if (!m) continue;
+      const [, ns, name, portName] = m as unknown as [string, string, string, string];
+      const key = `${ns}/${name}`;
+      const fromKubectl = this.kubectlServices.has(key);
+      const e = this.services.get(key) ?? this.newService(ns, name);
+      addSource(e, source);
+      for (const f of ps.frontends) {
+        const port: ServicePort = { name: portName, port: f.port, protocol: ps.protocol };
+        if (f.kind === 'NodePort') {
+          if (!fromKubectl) {
+            const p = e.ports.find((q) => q.name === portName && q.protocol === ps.protocol);
+            if (p) p.nodePort = f.port;
+            else e.ports.push({ name: portName, port: 0, protocol: ps.protocol, nodePort: f.port });
+          }
+          continue;
+        }
+        if (!f.ip) continue;
+        const role: AddressRole =
+          f.kind === 'ClusterIP'
+            ? 'cluster-ip'
+            : f.kind === 'LoadBalancer'
+              ? 'load-balancer-ip'
+              : 'external-ip';
+        const known = [...e.clusterIPs, ...e.externalIPs, ...e.loadBalancerIngress.map((i) => i.ip)];
+        if (fromKubectl && !known.includes(f.ip)) {
+          this.conflicts.push({
+            ip: f.ip,
+            subject: `Service ${key}`,
+            field: 'clusterIPs',
+            claims: [
+              { value: known.join(','), sources: e.sources.filter((s) => s !== source) },
+              { value: f.ip, sources: [source] },
+            ],
+            message: `${source} programs ${f.ip}:${f.port} for ${ps.service}, which kubectl does not list for the Service`,
+          });
+        }
+        if (!fromKubectl) {
+          if (role === 'cluster-ip') e.clusterIPs = union(e.clusterIPs, [f.ip]);
+          else e.externalIPs = union(e.externalIPs, [f.ip]);
+          const p = e.ports.find((q) => q.name === portName && q.protocol === ps.protocol);
+          if (p && !p.port) p.port = f.port;
+          else if (!p) e.ports.push(port);
+        }
+        this.claim(f.ip, role === 'load-balancer-ip' ? 'external-ip' : role, `Service/${key}`, source);
+      }
+    }
+  }
+
+  addNodeInterface(node: string, iface: string, ip: string, prefixLength: number, source: string): void {
+    const e = this.nodes.get(node) ?? this.newNode(node);
+    if (!e.interfaces.some((i) => i.ip === ip && i.interface === iface))
+      e.interfaces.push({ interface: iface, ip, prefixLength, source });
+    addSource(e, source);
+    const role: AddressRole = e.internalIPs.includes(ip)
+      ? 'node-internal-ip'
+      : e.externalIPs.includes(ip)
+        ? 'node-external-ip'
+        : 'node-interface';
+    this.claim(ip, role, `Node/${node}`, source);
+  }
+
+  newService(namespace: string, name: string): ServiceEntity {
+    const e: ServiceEntity = {
+      kind: 'Service',
+      namespace,
+      name,
+      clusterIPs: [],
+      externalIPs: [],
+      loadBalancerIngress: [],
+      ports: [],
+      sources: [],
+    };
+    this.services.set(`${namespace}/${name}`, e);
+    return e;
+  }
+
+  newPod(namespace: string, name: string): PodEntity {
+    const e: PodEntity = { kind: 'Pod', namespace, name, ips: [], sources: [] };
+    this.pods.set(`${namespace}/${name}`, e);
+    return e;
+  }
+
+  newNode(name: string): NodeEntity {
+    const e: NodeEntity = {
+      kind: 'Node',
+      name,
+      internalIPs: [],
+      externalIPs: [],
+      podCIDRs: [],
+      interfaces: [],
+      sources: [],
+    };
+    this.nodes.set(name, e);
+    return e;
+  }
+
+  entity(key: string): Entity | undefined {
+    const [kind, ...rest] = key.split('/');
+    const id = rest.join('/');
+    if (kind === 'Service') return this.services.get(id);
+    if (kind === 'Pod') return this.pods.get(id);
+    if (kind === 'Node') return this.nodes.get(id);
+    return this.lbs.get(id);
+  }
+
+  finish(): AddressBook {
+    for (const [k, values] of this.fields) {
+      if (values.size < 2) continue;
+      const [subject, field] = k.split('\u0000') as [string, string];
+      const claims = [...values].map(([value, sources]) => ({ value, sources: [...sources] }));
+      this.conflicts.push({
+        subject,
+        field,
+        claims,
+        message: `${subject}: snapshots disagree on ${field} (${claims.map((c) => `${c.value || '(none)'} in ${c.sources.join(', ')}`).join('; ')})`,
+      });
+    }
+    for (const [ip, list] of this.claims) {
+      const keys = [...new Set(list.map((c) => c.key))];
+      if (keys.length < 2) continue;
+      this.conflicts.push({
+        ip,
+        subject: ip,
+        field: 'owner',
+        claims: keys.map((key) => ({
+          value: key,
+          sources: [...new Set(list.filter((c) => c.key === key).flatMap((c) => [...c.sources]))],
+        })),
+        message: `${ip} is claimed by ${keys.join(' and ')}`,
+      });
+    }
+    const data: AddressBookData = {
+      services: [...this.services.values()],
+      pods: [...this.pods.values()],
+      nodes: [...this.nodes.values()],
+      loadBalancers: [...this.lbs.values()],
+      conflicts: this.conflicts,
+      notes: this.notes,
+    };
+    const lookupAll = (rawIp: string, port?: number, protocol?: Protocol): AddressMatch[] => {
+      const ip = canonicalIp(rawIp);
+      if (!ip) return [];
+      const out: AddressMatch[] = [];
+      const claims = [...(this.claims.get(ip) ?? [])].sort(
+        (a, b) => ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role) || b.sources.size - a.sources.size,
+      );
+      // A node address plus a NodePort is the Service, not the node.
+      if (port !== undefined && claims.some((c) => c.role.startsWith('node-'))) {
+        for (const svc of this.services.values()) {
+          const sp = svc.ports.find((p) => p.nodePort === port && (!protocol || p.protocol === protocol));
+          if (sp) out.push(this.match(ip, port, protocol, 'node-port', svc, [...svc.sources], sp));
+        }
+      }
+      for (const c of claims) {
+        const e = this.entity(c.key);
+        if (e) out.push(this.match(ip, port, protocol, c.role, e, [...c.sources]));
+      }
+      return out;
+    };
+    return {
+      ...data,
+      lookupAll,
+      lookup: (ip, port, protocol) => lookupAll(ip, port, protocol)[0],
+      toJSON: () => data,
+    };
+  }
+
+  match(
+    ip: string,
+    port: number | undefined,
+    protocol: Protocol | undefined,
+    role: AddressRole,
+    e: Entity,
+    sources: string[],
+    nodePortOf?: ServicePort,
+  ): AddressMatch {
+    const base = {
+      ip,
+      ...(port !== undefined ? { port } : {}),
+      ...(protocol ? { protocol } : {}),
+      role,
+      sources,
+      entity: e,
+    };
+    if (e.kind === 'Service' || e.kind === 'LoadBalancer') {
+      const svc = e.kind === 'Service' ? e : this.services.get(e.service);
+      const [ns, name] =
+        e.kind === 'Service' ? [e.namespace, e.name] : (e.service.split('/') as [string, string]);
+      const sp =
+        nodePortOf ??
+        (port !== undefined
+          ? svc?.ports.find((p) => p.port === port && (!protocol || p.protocol === protocol))
+          : undefined) ??
+        (port === undefined && svc?.ports.length === 1 ? svc.ports[0] : undefined);
+      return {
+        ...base,
+        kind: e.kind,
+        name: `${ns}/${name}`,
+        namespace: ns,
+        ...(sp ? { servicePort: sp, serviceName: serviceLabel(ns, name, sp) } : {}),
+      };
+    }
+    if (e.kind === 'Pod')
+      return {
+        ...base,
+        kind: 'Pod',
+        name: `${e.namespace}/${e.name}`,
+        namespace: e.namespace,
+        ...(e.node ? { node: e.node } : {}),
+      };
+    return { ...base, kind: 'Node', name: e.name, node: e.name };
+  }
+}
+
+function union(a: string[], b: string[]): string[] {
+  return [...new Set([...a, ...b])];
+}
+
+function samePort(a: ServicePort, b: ServicePort): boolean {
+  return a.name === b.name && a.port === b.port && a.protocol === b.protocol;
+}
+
+function addSource(e: { sources: string[] }, source: string): void {
+  if (!e.sources.includes(source)) e.sources.push(source);
+}

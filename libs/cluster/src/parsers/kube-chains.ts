@@ -1,0 +1,158 @@
+// kube-proxy's iptables-mode chain layout, whichever tool printed it (iptables-save, or `nft list
+// ruleset` showing the same rules through iptables-nft):
+//   KUBE-SERVICES  -d VIP -p tcp --dport P  -> KUBE-SVC-H (or KUBE-EXT-H for external IPs / LB IPs)
+//   KUBE-NODEPORTS -p tcp --dport NP        -> KUBE-EXT-H -> KUBE-SVC-H or KUBE-SVL-H (local policy)
+//   KUBE-SVC-H     -m statistic --probability p_i -> KUBE-SEP-X (the last rule has no probability)
+//   KUBE-SEP-X     -j DNAT --to-destination POD:PORT
+//   filter KUBE-SERVICES / KUBE-EXTERNAL-SERVICES: REJECT for "ns/svc:port has no endpoints"
+// H is the same hash for every chain of one service port, so it joins them.
+import { formatHostPort, hostOf, parseHostPort, serviceFromComment } from '../text.js';
+import type { FrontendKind, ProgrammedBackend, ProgrammedService, Protocol } from '../types.js';
+
+export interface KubeRule {
+  line: number;
+  src?: string;
+  srcNegated?: boolean;
+  dst?: string;
+  proto?: Protocol;
+  dport?: number;
+  comment?: string;
+  /** statistic --probability (iptables) or `meta random & 2147483647 < N` (iptables-nft). */
+  probability?: number;
+  /** Session-affinity shortcut (`-m recent --rcheck`): not a load-balancing branch. */
+  recent?: boolean;
+  dstLocal?: boolean;
+  target?: string;
+  toDestination?: string;
+  rejectWith?: string;
+}
+
+export type Chains = Map<string, KubeRule[]>;
+
+const SERVICE_CHAIN = /^KUBE-(?:SVC|SVL|EXT|FW|XLB)-([A-Z0-9]{16})$/;
+
+export function serviceHash(chain: string | undefined): string | undefined {
+  return chain ? SERVICE_CHAIN.exec(chain)?.[1] : undefined;
+}
+
+function frontendKind(comment: string | undefined): FrontendKind {
+  if (comment?.includes('loadbalancer IP')) return 'LoadBalancer';
+  if (comment?.includes('external IP')) return 'ExternalIP';
+  return 'ClusterIP';
+}
+
+export function extractKubeServices(nat: Chains, filter: Chains): ProgrammedService[] {
+  const byHash = new Map<string, ProgrammedService & { entry: string }>();
+  const out: ProgrammedService[] = [];
+  const serviceFor = (hash: string, entry: string, rule: KubeRule) => {
+    let svc = byHash.get(hash);
+    if (!svc) {
+      svc = { hash, protocol: rule.proto ?? 'tcp', frontends: [], backends: [], entry };
+      byHash.set(hash, svc);
+    }
+    if (rule.proto) svc.protocol = rule.proto;
+    svc.service ??= serviceFromComment(rule.comment);
+    return svc;
+  };
+
+  for (const rule of nat.get('KUBE-SERVICES') ?? []) {
+    const hash = serviceHash(rule.target);
+    const ip = rule.dst ? hostOf(rule.dst) : undefined;
+    if (!hash || !ip || rule.dport === undefined) continue;
+    const svc = serviceFor(hash, rule.target!, rule);
+    svc.frontends.push({ kind: frontendKind(rule.comment), ip, port: rule.dport, line: rule.line });
+  }
+  for (const rule of nat.get('KUBE-NODEPORTS') ?? []) {
+    const hash = serviceHash(rule.target);
+    if (!hash || rule.dport === undefined) continue;
+    const svc = serviceFor(hash, rule.target!, rule);
+    const ip = rule.dst ? hostOf(rule.dst) : undefined;
+    svc.frontends.push({ kind: 'NodePort', ...(ip ? { ip } : {}), port: rule.dport, line: rule.line });
+  }
+
+  for (const [hash, svc] of byHash) {
+    const start = nat.has(`KUBE-SVC-${hash}`) ? `KUBE-SVC-${hash}` : svc.entry;
+    const seen = new Set<string>();
+    svc.backends = resolve(nat, start, 1, seen);
+    for (const chain of seen) {
+      for (const r of nat.get(chain) ?? []) {
+        svc.service ??= serviceFromComment(r.comment);
+        if (r.recent) svc.sessionAffinity = true;
+      }
+    }
+    if (svc.backends.length === 0) {
+      const refusal = [...seen].flatMap((c) => nat.get(c) ?? []).find((r) => isRefusal(r.target));
+      if (refusal) svc.rejected = { how: refusal.rejectWith ?? refusal.target!, line: refusal.line };
+    }
+    const { entry: _entry, ...plain } = svc;
+    out.push(plain);
+  }
+
+  // Services without endpoints: kube-proxy REJECTs them in the filter table (some setups DROP).
+  for (const table of [filter, nat]) {
+    for (const chain of ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-NODEPORTS']) {
+      for (const rule of table.get(chain) ?? []) {
+        if (!isRefusal(rule.target) || rule.dport === undefined) continue;
+        const name = serviceFromComment(rule.comment);
+        const ip = rule.dst ? hostOf(rule.dst) : undefined;
+        const nodePort = chain !== 'KUBE-SERVICES' || (rule.dstLocal && !ip);
+        const protocol = rule.proto ?? 'tcp';
+        let svc = out.find((s) => name && s.service === name && s.protocol === protocol);
+        if (!svc) {
+          svc = { ...(name ? { service: name } : {}), protocol, frontends: [], backends: [] };
+          out.push(svc);
+        }
+        svc.frontends.push({
+          kind: nodePort ? 'NodePort' : frontendKind(rule.comment),
+          ...(ip && !nodePort ? { ip } : {}),
+          port: rule.dport,
+          line: rule.line,
+        });
+        svc.rejected ??= { how: rule.rejectWith ?? rule.target!, line: rule.line };
+      }
+    }
+  }
+  return out;
+}
+
+function isRefusal(target: string | undefined): boolean {
+  return target === 'REJECT' || target === 'DROP' || target === 'KUBE-MARK-DROP';
+}
+
+/** Backends reachable from `chain`, each with its share of new connections (conditional probabilities). */
+function resolve(nat: Chains, chain: string, weight: number, seen: Set<string>): ProgrammedBackend[] {
+  if (seen.has(chain) || seen.size > 64) return [];
+  seen.add(chain);
+  const rules = nat.get(chain) ?? [];
+  const dnat = rules.find((r) => r.target === 'DNAT' && r.toDestination);
+  if (dnat) {
+    const hp = parseHostPort(dnat.toDestination!);
+    return hp ? [{ ...hp, share: weight, chain, line: dnat.line }] : [];
+  }
+  const branches = rules.filter((r) => r.target?.startsWith('KUBE-SEP-') && !r.recent);
+  if (branches.length) {
+    let remaining = 1;
+    const out: ProgrammedBackend[] = [];
+    for (const b of branches) {
+      const share = remaining * (b.probability ?? 1);
+      remaining -= share;
+      out.push(...resolve(nat, b.target!, weight * share, seen));
+    }
+    return mergeBackends(out);
+  }
+  // KUBE-EXT / KUBE-FW chains hand over to the service chain with their last jump.
+  const next = rules.filter((r) => serviceHash(r.target) && !r.recent).at(-1);
+  return next ? resolve(nat, next.target!, weight, seen) : [];
+}
+
+/** The same pod:port reached through two SEP chains (a stale duplicate) keeps one entry with both shares. */
+export function mergeBackends(list: ProgrammedBackend[]): ProgrammedBackend[] {
+  const byKey = new Map<string, ProgrammedBackend>();
+  for (const b of list) {
+    const key = formatHostPort(b.ip, b.port);
+    const had = byKey.get(key);
+    if (had) had.share += b.share;
+    else byKey.set(key, { ...b });
+  }
+  return [...byKey.values()];
+}
