@@ -8,7 +8,7 @@
  *     }
  *   }
  *
- * - `readCapture(source, { name, linktypes })` takes a Readable or any AsyncIterable<Uint8Array>
+ * - `readCapture(source, { name, linktypes })` takes a Readable, any AsyncIterable<Uint8Array> or an array of chunks
  *   and yields `RecordBatch`es (up to 4096 records, stored column-wise). It reads only as fast as
  *   batches are consumed and buffers one window plus one partial record, whatever the file size.
  * - Formats: classic pcap (micro- and nanosecond magics, both byte orders, Kuznetzov's variant);
@@ -31,5 +31,12 @@ export {
 } from './batch.js';
 export { type CaptureErrorCode, CaptureFormatError } from './errors.js';
 export { type CaptureInterface, MAXIMUM_SNAPLEN } from './interface.js';
-export { type CaptureFormat, readCapture, readCaptureFile, type ReadOptions, sniffFormat } from './reader.js';
+export {
+  type CaptureFormat,
+  type CaptureSource,
+  readCapture,
+  readCaptureFile,
+  type ReadOptions,
+  sniffFormat,
+} from './reader.js';
 export { MAX_BUFFERED_BLOCK } from './pcapng.js';

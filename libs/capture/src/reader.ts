@@ -17,6 +17,9 @@ export interface ReadOptions {
 
 export type CaptureFormat = 'pcap' | 'pcapng' | 'gzip';
 
+/** Anything that yields the file's bytes in order: a Readable, an async generator, an array of chunks. */
+export type CaptureSource = Readable | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
 /** Parse windows of at least this many bytes, so small upstream chunks do not mean tiny batches. */
 const MIN_WINDOW = 64 * 1024;
 
@@ -38,11 +41,11 @@ export function sniffFormat(head: Uint8Array): CaptureFormat | null {
  * record before the bad offset has been yielded.
  */
 export async function* readCapture(
-  source: Readable | AsyncIterable<Uint8Array>,
+  source: CaptureSource,
   options: ReadOptions = {},
 ): AsyncGenerator<RecordBatch> {
   const file = options.name ?? 'capture';
-  let head = await peek(source as AsyncIterable<Uint8Array>, 4);
+  let head = await peek(source, 4);
   let format = sniffFormat(head.bytes);
   let gunzip: Readable | null = null;
   if (format === 'gzip') {
@@ -123,8 +126,9 @@ interface Peeked {
 }
 
 /** Reads the first `n` bytes without losing them. */
-async function peek(input: AsyncIterable<Uint8Array>, n: number): Promise<Peeked> {
-  const it = input[Symbol.asyncIterator]();
+async function peek(input: CaptureSource, n: number): Promise<Peeked> {
+  const it: AsyncIterator<Uint8Array> | Iterator<Uint8Array> =
+    Symbol.asyncIterator in input ? input[Symbol.asyncIterator]() : input[Symbol.iterator]();
   const seen: Uint8Array[] = [];
   let length = 0;
   let done = false;

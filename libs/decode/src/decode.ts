@@ -1,5 +1,11 @@
-import type { Readable } from 'node:stream';
-import { CaptureRecord, readCapture, readCaptureFile, type ReadOptions, type RecordBatch } from '#capture';
+import {
+  CaptureRecord,
+  type CaptureSource,
+  readCapture,
+  readCaptureFile,
+  type ReadOptions,
+  type RecordBatch,
+} from '#capture';
 import { formatAddress } from './address.js';
 import { LINK_DECODERS, SUPPORTED_LINKTYPES } from './link.js';
 import { DecodedPacket, ENCAP_NAMES, malformed, STATUS_MALFORMED } from './packet.js';
@@ -41,7 +47,7 @@ export function decodePacket(rec: CaptureRecord, out: DecodedPacket = new Decode
 
 /** readCapture restricted to the link types decodePacket understands (others are a typed error). */
 export function readDecodable(
-  source: Readable | AsyncIterable<Uint8Array> | string,
+  source: CaptureSource | string,
   options: ReadOptions = {},
 ): AsyncGenerator<RecordBatch> {
   const opts = { linktypes: SUPPORTED_LINKTYPES, ...options };
@@ -53,7 +59,7 @@ export function readDecodable(
  * inputs. Streaming consumers should loop over batches with one reused DecodedPacket instead.
  */
 export async function decodeFile(
-  source: Readable | AsyncIterable<Uint8Array> | string,
+  source: CaptureSource | string,
   options: ReadOptions = {},
 ): Promise<DecodedPacket[]> {
   const packets: DecodedPacket[] = [];
