@@ -1,8 +1,10 @@
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
-import { ConfigModule } from '#platform';
+import { ConfigModule, PersistenceModule } from '#platform';
+import { AnalysesModule } from './analyses/analyses.module.js';
+import { AuthGuard } from './auth/auth.guard.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { VersionResolver } from './graphql/version.resolver.js';
 import { HealthModule } from './health/health.module.js';
@@ -10,15 +12,22 @@ import { HealthModule } from './health/health.module.js';
 @Module({
   imports: [
     ConfigModule,
+    PersistenceModule,
     GraphQLModule.forRoot<ApolloDriverConfig>({
       driver: ApolloDriver,
       path: '/graphql',
       autoSchemaFile: true,
       sortSchema: true,
       introspection: true,
+      context: ({ req }: { req: unknown }) => ({ req }),
     }),
     HealthModule,
+    AnalysesModule,
   ],
-  providers: [VersionResolver, { provide: APP_FILTER, useClass: HttpExceptionFilter }],
+  providers: [
+    VersionResolver,
+    { provide: APP_FILTER, useClass: HttpExceptionFilter },
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
 })
 export class AppModule {}

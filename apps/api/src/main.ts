@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { applyMigrations } from '#persistence';
-import { preflight } from '#platform';
+import { closeOnSignals, preflight } from '#platform';
 import { AppModule } from './app.module.js';
 import { NATLENS_VERSION } from './version.js';
 
@@ -23,7 +23,7 @@ async function bootstrap(): Promise<void> {
     rawBody: true,
     logger: config.logLevel === 'debug' ? undefined : ['log', 'warn', 'error'],
   });
-  app.enableShutdownHooks();
+  closeOnSignals(app, 'api');
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

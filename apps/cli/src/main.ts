@@ -8,6 +8,10 @@ interface Command {
 }
 
 const commands: Record<string, Command> = {
+  keys: {
+    summary: 'create API keys (server-side admin: talks to DATABASE_URL)',
+    load: () => import('./commands/keys.js'),
+  },
   version: { summary: 'print the version', load: () => import('./commands/version.js') },
 };
 

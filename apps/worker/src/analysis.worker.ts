@@ -35,9 +35,8 @@ export class AnalysisWorker implements OnModuleInit, OnApplicationShutdown {
     );
   }
 
-  async onApplicationShutdown(signal?: string): Promise<void> {
+  async onApplicationShutdown(): Promise<void> {
     if (!this.worker) return;
-    this.logger.log(`${signal ?? 'shutdown'}: finishing running jobs`);
     await this.worker.close();
   }
 }

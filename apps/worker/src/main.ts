@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { preflight } from '#platform';
+import { closeOnSignals, preflight } from '#platform';
 import { WorkerModule } from './worker.module.js';
 
 async function bootstrap(): Promise<void> {
@@ -8,7 +8,7 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.createApplicationContext(WorkerModule, {
     logger: config.logLevel === 'debug' ? undefined : ['log', 'warn', 'error'],
   });
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  closeOnSignals(app, 'worker');
   process.stdout.write(`natlens worker: ready (concurrency ${config.workerConcurrency})\n`);
 }
 

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { ConfigModule } from '#platform';
+import { ConfigModule, PersistenceModule } from '#platform';
 import { AnalysisProcessor } from './analysis.processor.js';
 import { AnalysisWorker } from './analysis.worker.js';
 
-@Module({ imports: [ConfigModule], providers: [AnalysisProcessor, AnalysisWorker] })
+@Module({ imports: [ConfigModule, PersistenceModule], providers: [AnalysisProcessor, AnalysisWorker] })
 export class WorkerModule {}

@@ -2,3 +2,5 @@
 export * from './config.module.js';
 export * from './preflight.js';
 export * from './redis.js';
+export * from './persistence.module.js';
+export * from './shutdown.js';

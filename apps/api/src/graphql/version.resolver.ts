@@ -1,4 +1,5 @@
 import { Field, ObjectType, Query, Resolver } from '@nestjs/graphql';
+import { Public } from '../auth/auth.guard.js';
 import { NATLENS_VERSION } from '../version.js';
 
 @ObjectType({ description: 'What this natlens server is' })
@@ -12,6 +13,7 @@ export class ServerVersion {
 
 @Resolver()
 export class VersionResolver {
+  @Public()
   @Query(() => ServerVersion, { description: 'Version of the natlens server answering this query' })
   version(): ServerVersion {
     return { natlens: NATLENS_VERSION, node: process.versions.node };

@@ -1,0 +1,57 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { CurrentCaller, RequireRole, type Caller } from '../auth/auth.guard.js';
+import { boundedInt, optionalString, uuidList, uuidParam } from '../common/validate.js';
+import { AnalysesService } from './analyses.service.js';
+import { analysisView } from './analysis.view.js';
+
+@ApiTags('analyses')
+@ApiBearerAuth()
+@Controller('v1/analyses')
+export class AnalysesController {
+  constructor(private readonly analyses: AnalysesService) {}
+
+  @Post()
+  @HttpCode(201)
+  @RequireRole('write')
+  @ApiOperation({ summary: 'Start an analysis of captures and snapshots; ?wait=N blocks up to N s' })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['captures'],
+      properties: {
+        captures: { type: 'array', items: { type: 'string', format: 'uuid' } },
+        snapshots: { type: 'array', items: { type: 'string', format: 'uuid' } },
+        name: { type: 'string' },
+      },
+    },
+  })
+  @ApiQuery({ name: 'wait', required: false, description: 'seconds to wait for the result (max 300)' })
+  async create(
+    @CurrentCaller() caller: Caller,
+    @Body() body: Record<string, unknown> | undefined,
+    @Query('wait') wait?: string,
+  ) {
+    const input = {
+      captures: uuidList(body?.captures, 'captures', { required: true }),
+      snapshots: uuidList(body?.snapshots, 'snapshots'),
+      name: optionalString(body?.name, 'name'),
+    };
+    const seconds = boundedInt(wait, 'wait', 0, 300);
+    const analysis = await this.analyses.create(caller, input);
+    return analysisView(seconds ? await this.analyses.waitFor(caller, analysis.id, seconds) : analysis);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'The project’s analyses, newest first' })
+  async list(@CurrentCaller() caller: Caller) {
+    const rows = await this.analyses.list(caller);
+    return { analyses: rows.map((a) => analysisView({ ...a, captures: [], snapshots: [] })) };
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Status, stage, progress and counts of one analysis' })
+  async get(@CurrentCaller() caller: Caller, @Param('id') id: string) {
+    return analysisView(await this.analyses.get(caller, uuidParam(id, 'analysis')));
+  }
+}

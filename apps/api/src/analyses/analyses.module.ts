@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { AnalysesController } from './analyses.controller.js';
+import { AnalysesService } from './analyses.service.js';
+import { AnalysisQueue } from './analysis-queue.js';
+
+@Module({ controllers: [AnalysesController], providers: [AnalysesService, AnalysisQueue] })
+export class AnalysesModule {}
