@@ -1,0 +1,68 @@
+import { CaptureFormatError, CaptureRecord, readCapture, type CaptureSource } from '#capture';
+import { DecodedPacket, decodePacket, DECODER_FAULT, MAX_ENCAP_DEPTH, readDecodable } from '../src/index.js';
+
+export interface WalkResult {
+  records: number;
+  decoded: number;
+  error: CaptureFormatError | null;
+  /** Violations of the decoder's guarantees (empty when all is well). */
+  problems: string[];
+  statuses: [number, number, number];
+}
+
+/**
+ * Reads a capture to the end, then again decoding every packet, as a hostile-input harness:
+ * file-level failures must be CaptureFormatErrors (anything else is rethrown), and each packet is
+ * decoded from a private copy of exactly its bytes, so a read past the packet throws and shows
+ * up as DECODER_FAULT instead of silently reading the next record.
+ */
+export async function walk(source: () => CaptureSource, name: string): Promise<WalkResult> {
+  const result: WalkResult = { records: 0, decoded: 0, error: null, problems: [], statuses: [0, 0, 0] };
+  const rec = new CaptureRecord();
+  try {
+    for await (const batch of readCapture(source(), { name })) {
+      for (let i = 0; i < batch.count; i++) {
+        batch.record(i, rec);
+        if (rec.caplen > 262144 || rec.offset + rec.caplen > rec.data.length)
+          result.problems.push(`record ${rec.number} out of bounds`);
+        result.records++;
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof CaptureFormatError)) throw e;
+    result.error = e;
+  }
+  const p = new DecodedPacket();
+  const own = new CaptureRecord();
+  try {
+    for await (const batch of readDecodable(source(), { name })) {
+      for (let i = 0; i < batch.count; i++) {
+        batch.record(i, rec);
+        const copy = rec.data.slice(rec.offset, rec.offset + rec.caplen);
+        Object.assign(own, rec, { data: copy, view: new DataView(copy.buffer), offset: 0 });
+        decodePacket(own, p);
+        result.decoded++;
+        result.statuses[p.status]++;
+        check(p, result.problems);
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof CaptureFormatError)) throw e;
+    if (!result.error && e.code !== 'UNSUPPORTED_LINKTYPE')
+      result.problems.push(`decode pass failed alone: ${e.message}`);
+  }
+  return result;
+}
+
+function check(p: DecodedPacket, problems: string[]): void {
+  const where = `packet ${p.number}`;
+  if (p.reason === DECODER_FAULT) problems.push(`${where}: decoder fault`);
+  if (p.status !== 0 && !p.reason) problems.push(`${where}: status without reason`);
+  if (p.ipVersion !== 0 && p.ipVersion !== 4 && p.ipVersion !== 6)
+    problems.push(`${where}: ipVersion ${p.ipVersion}`);
+  if (p.encapCount > MAX_ENCAP_DEPTH) problems.push(`${where}: encapCount ${p.encapCount}`);
+  if (p.payloadCaptured < 0 || p.payloadCaptured > p.payloadLength)
+    problems.push(`${where}: payloadCaptured ${p.payloadCaptured}`);
+  if (p.payloadCaptured > 0 && p.payloadOffset + p.payloadCaptured > p.caplen)
+    problems.push(`${where}: payload past caplen`);
+}
