@@ -82,6 +82,7 @@ export function parseRuleset(text: string): { tables: Table[]; skipped: Skipped[
       } else if (/^type\s/.test(s)) map.type = s.slice(5).trim();
       continue;
     }
+    if (/^comment\s+"/.test(s) || /^flags\s/.test(s)) continue; // table-level comment
     const block = /^(chain|map|set)\s+(\S+|"[^"]+")\s*\{\s*(\})?$/.exec(s);
     if (block) {
       const name = unquote(block[2]!);
