@@ -1,2 +1,50 @@
-// libs/correlate: see DESIGN.md. Filled in by its issue.
-export {};
+/**
+ * libs/correlate: pairs packets across capture points, infers each NAT translation, assembles
+ * flows end to end and estimates the capture clocks' offsets. Pure TypeScript, streaming.
+ *
+ *   const result = await correlateAsync([
+ *     { point: { id: 'client.pcap', role: 'client', node: 'k8s-compute-01' }, packets: fileSource('client.pcap') },
+ *     { point: { id: 'node.pcap', role: 'node', node: 'k8s-compute-01', interfaces: { 4: 'veth9a1c3e07' } }, packets: fileSource('node.pcap') },
+ *   ], { addressBook });
+ *   JSON.stringify(result); // plain JSON: nanosecond quantities are decimal strings
+ *
+ * Input: per capture its capture point (id, role client|node|backend|other, label, node, pod,
+ * optional clockDomain and ifindex -> interface names) and a re-iterable packet source: a
+ * function returning an Iterable<CorrelatePacket> (correlate) or an AsyncIterable of chunks
+ * (correlateAsync; fileSource(path) reads and decodes a file with libs/capture + libs/decode).
+ * Each source is read twice: a prefix (options.bootstrapPackets) for coarse clock offsets, then
+ * everything, merged across captures in reference time. Memory holds one pairing window of
+ * packets (options.pairingWindowNs, 1 s) plus one perspective per flow and capture point.
+ *
+ * CorrelationResult:
+ * - flows: Flow[] sorted by first packet:
+ *   - id (hash of protocol, client, service, first timestamp: stable across runs), protocol
+ *   - client (as the client sent it), service (original destination), backend (who the request
+ *     was DNATed to / who answered; null if unknown), clientSeenByBackend (source after SNAT),
+ *     serviceName / backendPod (from options.addressBook, else null)
+ *   - state ESTABLISHED | CLOSED | RESET | UNANSWERED | ICMP_ERROR | ANSWERED, resetBy
+ *     client | backend | node (generated on the path, e.g. a REJECT rule) | service, icmpError
+ *   - firstNs, lastNs (reference clock)
+ *   - translations[]: { kind DNAT | SNAT | DNAT_SNAT | ENCAP | DECAP | NONE, direction request |
+ *     reply, before {src,dst}, after {src,dst}, outer (tunnel header for ENCAP/DECAP), capture
+ *     and fromCapture (where the after/before sightings were made), interfaces {before, after},
+ *     latencyNs (first packet) and minLatencyNs (clock offsets applied), packets }, request
+ *     direction first, each in path order. NONE = the packet crossed capture points unchanged.
+ *   - perspectives[]: per capture point and tuple as seen there, request direction first:
+ *     { capture, direction, src, dst, packets (distinct), sightings (incl. every interface),
+ *     bytes, firstNs, lastNs (that capture's clock), interfaces [{name, type In|Out|P|B|M,
+ *     packets}], outer, retransmissions, duplicateAcks, syn, fin, rst, icmpErrors, unpaired }
+ *   - handshake: { [capture]: { synToSynAckNs, synAckToAckNs } }
+ *   - request / reply { packets, bytes } (at the capture closest to the client),
+ *     retransmissions, duplicateAcks, communityIds { client, backend }, ambiguousPairings
+ *   - sightings[]: the first packets per perspective (capture, timestampNs, direction,
+ *     interface, type, src, dst, frame number, tcpFlags) for evidence and pcapng export
+ * - clockOffsets[]: per capture { capture, clockDomain, offsetNs (its clock minus the reference
+ *   domain's: the client's), spreadNs (half-width of the bracketing interval), pairs, reference }
+ * - captures[]: per capture { packets, ignored (not IP), sightings, unpaired }; unpaired as a map
+ * - ambiguousPairings, conflicts (pairings contradicting a known flow, not linked), sightings, hops
+ */
+export { correlate, correlateAsync } from './correlate.js';
+export { DecodeAdapter, decodedSource, emptyPacket, fileSource } from './decode-adapter.js';
+export { fingerprint } from './fingerprint.js';
+export * from './types.js';

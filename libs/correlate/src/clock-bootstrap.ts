@@ -1,0 +1,76 @@
+// Coarse clock offsets before the main pass, from a prefix of every capture: pairing needs them
+// to line up captures whose clocks differ by seconds. TCP handshakes give NTP-style brackets (the
+// SYN and its SYN-ACK seen in two domains); without any, unique fingerprints seen in two domains
+// give a median difference. The main pass refines these from every paired exchange.
+import { addInterval, type OffsetInterval } from './clock-offset.js';
+import { fingerprint } from './fingerprint.js';
+import type { CorrelatePacket } from './types.js';
+
+const SYN = 2;
+const ACK = 16;
+
+export class ClockBootstrap {
+  private readonly syn: Map<number, number>[];
+  private readonly synAck: Map<number, number>[];
+  /** Fingerprint -> first time in the domain, NaN once seen twice there (not unique). */
+  private readonly unique: Map<number, number>[];
+  baseSec = NaN;
+
+  constructor(readonly domainCount: number) {
+    this.syn = Array.from({ length: domainCount }, () => new Map());
+    this.synAck = Array.from({ length: domainCount }, () => new Map());
+    this.unique = Array.from({ length: domainCount }, () => new Map());
+  }
+
+  add(domain: number, p: CorrelatePacket): void {
+    if (Number.isNaN(this.baseSec)) this.baseSec = p.tsSec;
+    if (p.ipVersion !== 4 && p.ipVersion !== 6) return;
+    const t = (p.tsSec - this.baseSec) * 1e9 + p.tsNsec;
+    if (p.protocol === 6 && p.tcpFlags & SYN && p.embeddedProtocol === 0) {
+      const map = p.tcpFlags & ACK ? this.synAck[domain] : this.syn[domain];
+      const isn = p.tcpFlags & ACK ? (p.ack - 1) >>> 0 : p.seq >>> 0;
+      const seen = map.get(isn);
+      if (seen === undefined || t < seen) map.set(isn, t);
+    }
+    const fp = fingerprint(p);
+    const u = this.unique[domain];
+    const seen = u.get(fp);
+    if (seen === undefined) u.set(fp, t);
+    else if (!Number.isNaN(seen) && Math.abs(seen - t) > 1_000_000) u.set(fp, NaN);
+  }
+
+  /** Intervals for offset(b) - offset(a) per ordered domain pair. */
+  intervals(): Map<number, OffsetInterval[]> {
+    const pairs = new Map<number, OffsetInterval[]>();
+    for (let a = 0; a < this.domainCount; a++) {
+      for (let b = a + 1; b < this.domainCount; b++) {
+        let found = false;
+        for (const [isn, synA] of this.syn[a]) {
+          const synB = this.syn[b].get(isn);
+          const ackA = this.synAck[a].get(isn);
+          const ackB = this.synAck[b].get(isn);
+          if (synB === undefined || ackA === undefined || ackB === undefined) continue;
+          addInterval(pairs, a, b, synB - synA, ackB - ackA);
+          found = true;
+        }
+        if (!found) this.medianFallback(pairs, a, b);
+      }
+    }
+    return pairs;
+  }
+
+  private medianFallback(pairs: Map<number, OffsetInterval[]>, a: number, b: number): void {
+    const deltas: number[] = [];
+    const other = this.unique[b];
+    for (const [fp, tA] of this.unique[a]) {
+      const tB = other.get(fp);
+      if (tB !== undefined && !Number.isNaN(tA) && !Number.isNaN(tB)) deltas.push(tB - tA);
+    }
+    if (deltas.length === 0) return;
+    deltas.sort((x, y) => x - y);
+    const q = (f: number) => deltas[Math.min(deltas.length - 1, Math.floor(f * deltas.length))];
+    const median = q(0.5);
+    const spread = Math.max(1000, (q(0.75) - q(0.25)) / 2);
+    addInterval(pairs, a, b, median - spread, median + spread);
+  }
+}

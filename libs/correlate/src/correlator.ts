@@ -1,0 +1,282 @@
+// The streaming engine: packets from all captures, merged in (coarsely clock-corrected) time
+// order, become sightings in perspectives; the pairing window groups the sightings of each packet;
+// closing a group turns consecutive sightings into hops, which join perspectives into flows.
+// Memory: the open groups of one window, plus one perspective per flow and capture point.
+import { fingerprint } from './fingerprint.js';
+import { addInterval, type OffsetInterval } from './clock-offset.js';
+import { PairingWindow } from './pairing.js';
+import { PerspectiveState, union, type HopAggregate } from './perspective.js';
+import { type PacketGroup, Sighting } from './sighting.js';
+import type { CapturePoint, CorrelatePacket } from './types.js';
+
+export interface EngineOptions {
+  windowNs: number;
+  maxEvidence: number;
+  /** Idle time after which a tuple starts a new flow (TCP, then others). */
+  tcpIdleNs: number;
+  otherIdleNs: number;
+}
+
+export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
+  windowNs: 1e9,
+  maxEvidence: 16,
+  tcpIdleNs: 300e9,
+  otherIdleNs: 30e9,
+};
+
+const ICMP_ECHO = new Set([0, 8, 128, 129]);
+
+export class Correlator {
+  readonly perspectives: PerspectiveState[] = [];
+  private readonly index: Map<string, PerspectiveState>[];
+  private readonly pairing: PairingWindow;
+  readonly packets: number[];
+  readonly ignored: number[];
+  sightings = 0;
+  hops = 0;
+  conflicts = 0;
+  private nextIndexSweep = 0;
+
+  constructor(
+    readonly points: readonly CapturePoint[],
+    /** Clock domain of each capture. */
+    readonly domains: readonly number[],
+    /** Coarse offset of each capture's clock (ns), subtracted before pairing. */
+    readonly offsets: readonly number[],
+    /** Whole seconds subtracted from every timestamp so times stay exact in a double. */
+    readonly baseSec: number,
+    readonly options: EngineOptions = DEFAULT_ENGINE_OPTIONS,
+  ) {
+    this.index = points.map(() => new Map());
+    this.packets = points.map(() => 0);
+    this.ignored = points.map(() => 0);
+    this.pairing = new PairingWindow(
+      { windowNs: options.windowNs, ambiguityNs: 1e6, unknownInterfaceDupNs: 1e6 },
+      (g) => this.closeGroup(g),
+    );
+  }
+
+  get ambiguous(): number {
+    return this.pairing.ambiguous;
+  }
+
+  /** Time of a packet on its capture's clock, in ns since `baseSec` (exact in a double). */
+  time(p: CorrelatePacket): number {
+    return (p.tsSec - this.baseSec) * 1e9 + p.tsNsec;
+  }
+
+  add(capture: number, p: CorrelatePacket): void {
+    this.packets[capture]++;
+    if ((p.ipVersion !== 4 && p.ipVersion !== 6) || p.protocol < 0) {
+      this.ignored[capture]++;
+      return;
+    }
+    const t = this.time(p);
+    const tc = t - this.offsets[capture];
+
+    // The tuple in the flow's terms: an ICMP error belongs to the flow of the packet it quotes.
+    let protocol = p.protocol;
+    let src = p.src;
+    let dst = p.dst;
+    let sport = p.srcPort;
+    let dport = p.dstPort;
+    const icmpError = p.embeddedProtocol !== 0;
+    if (icmpError) {
+      protocol = p.embeddedProtocol;
+      src = p.embeddedDst;
+      dst = p.embeddedSrc;
+      sport = p.embeddedDstPort;
+      dport = p.embeddedSrcPort;
+    } else if (protocol === 1 || protocol === 58) {
+      sport = dport = ICMP_ECHO.has(p.icmpType) ? p.icmpId : 0;
+    }
+    const forward = src < dst || (src === dst && sport <= dport);
+    let key = forward
+      ? `${protocol} ${src} ${sport} ${dst} ${dport}`
+      : `${protocol} ${dst} ${dport} ${src} ${sport}`;
+    if (p.tunnel !== 0) {
+      const o = p.outerSrc < p.outerDst ? `${p.outerSrc} ${p.outerDst}` : `${p.outerDst} ${p.outerSrc}`;
+      key += ` ${p.tunnel} ${o} ${p.vni}`;
+    }
+    const index = this.index[capture];
+    let ps = index.get(key);
+    if (
+      ps !== undefined &&
+      ps.isReusedBy(p, t, protocol === 6 ? this.options.tcpIdleNs : this.options.otherIdleNs)
+    )
+      ps = undefined;
+    if (ps === undefined) {
+      // Endpoint a is whoever sent first (for an ICMP error: the sender of the quoted packet).
+      ps = icmpError
+        ? new PerspectiveState(
+            this.perspectives.length,
+            capture,
+            this.domains[capture],
+            protocol,
+            dst,
+            dport,
+            src,
+            sport,
+            p.tunnel,
+            p.outerSrc,
+            p.outerDst,
+            p.vni,
+            true,
+          )
+        : new PerspectiveState(
+            this.perspectives.length,
+            capture,
+            this.domains[capture],
+            protocol,
+            src,
+            sport,
+            dst,
+            dport,
+            p.tunnel,
+            p.outerSrc,
+            p.outerDst,
+            p.vni,
+            false,
+          );
+      this.perspectives.push(ps);
+      index.set(key, ps);
+    }
+    const dir = src === ps.aAddr && sport === ps.aPort ? 0 : 1;
+
+    const s = new Sighting(ps, dir, t, tc, capture, p.ifIndex, p.pktType, p.frame);
+    const group = this.pairing.place(fingerprint(p), s);
+    this.sightings++;
+    ps.sightings[dir]++;
+    ps.countInterface(p, dir);
+    if (!seenBefore(group, s)) ps.countPacket(p, dir, t);
+    if (ps.evidence.length < this.options.maxEvidence * 6)
+      ps.evidence.push(t, dir, p.ifIndex, p.pktType, p.frame, p.tcpFlags);
+    this.pairing.advance(tc);
+    if (tc > this.nextIndexSweep) this.sweepIndex(tc);
+  }
+
+  /** Closes every open group; call once all packets have been added. */
+  flush(): void {
+    this.pairing.flush();
+  }
+
+  /** Forgets idle tuples so the index holds live connections only (their flows are kept). */
+  private sweepIndex(tc: number): void {
+    this.nextIndexSweep = tc + this.options.otherIdleNs;
+    for (let c = 0; c < this.index.length; c++) {
+      const limit = tc + this.offsets[c] - this.options.tcpIdleNs;
+      for (const [key, ps] of this.index[c]) {
+        const last = Math.max(ps.last[0] || -Infinity, ps.last[1] || -Infinity);
+        if (last < limit) this.index[c].delete(key);
+      }
+    }
+  }
+
+  private closeGroup(g: PacketGroup): void {
+    const ss = g.sortByTime();
+    const n = ss.length;
+    const first = ss[0];
+    let oneCapture = true;
+    for (let i = 1; i < n; i++) if (ss[i].capture !== first.capture) oneCapture = false;
+    if (oneCapture) first.p.unpaired[first.dir]++;
+    if (n === 1) return;
+    this.sampleClock(ss);
+    if (g.ambiguous) {
+      first.p.ambiguous++;
+      return;
+    }
+    for (let i = 1; i < n; i++) {
+      const a = ss[i - 1];
+      const b = ss[i];
+      if (a.p === b.p) continue;
+      this.hops++;
+      if (!union(a.p, a.dir, b.p, b.dir)) {
+        this.conflicts++;
+        continue;
+      }
+      addHop(a, b);
+    }
+  }
+
+  /** Keeps, per perspective and direction, the first packet seen in two clock domains. */
+  private sampleClock(ss: Sighting[]): void {
+    const a = ss[0];
+    const domainA = this.domains[a.capture];
+    for (let i = 1; i < ss.length; i++) {
+      const domainB = this.domains[ss[i].capture];
+      if (domainB === domainA) continue;
+      let known = false;
+      for (const c of a.p.cross) if (c.dir === a.dir && c.domainB === domainB) known = true;
+      // The first sighting in domain B comes first among B's sightings: times are sorted.
+      if (!known) a.p.cross.push({ dir: a.dir, domainA, domainB, tA: a.t, tB: ss[i].t });
+      break;
+    }
+  }
+
+  /**
+   * Offset intervals from flows seen in two domains: one request and one reply packet bracket
+   * the offset. `requestDir` maps a perspective to its flow's request direction.
+   */
+  clockIntervals(flows: Iterable<PerspectiveState[]>, requestDir: (p: PerspectiveState) => number) {
+    const pairs = new Map<number, OffsetInterval[]>();
+    for (const members of flows) {
+      const req = new Map<number, number>();
+      const rep = new Map<number, number>();
+      for (const p of members) {
+        const rd = requestDir(p);
+        for (const c of p.cross) {
+          const lo = Math.min(c.domainA, c.domainB);
+          const hi = Math.max(c.domainA, c.domainB);
+          const key = lo * 65536 + hi;
+          const delta = c.domainA === lo ? c.tB - c.tA : c.tA - c.tB;
+          const target = c.dir === rd ? req : rep;
+          if (!target.has(key)) target.set(key, delta);
+        }
+      }
+      for (const [key, d1] of req) {
+        const d2 = rep.get(key);
+        if (d2 !== undefined) addInterval(pairs, Math.floor(key / 65536), key % 65536, d1, d2);
+      }
+    }
+    return pairs;
+  }
+}
+
+function seenBefore(g: PacketGroup, s: Sighting): boolean {
+  const list = g.sightings;
+  for (let i = 0; i < list.length - 1; i++) if (list[i].p === s.p) return true;
+  return false;
+}
+
+function addHop(a: Sighting, b: Sighting): void {
+  const latency = b.t - a.t;
+  for (const h of a.p.hops) {
+    if (
+      h.to === b.p &&
+      h.fromDir === a.dir &&
+      h.toDir === b.dir &&
+      h.fromIf === a.ifIndex &&
+      h.toIf === b.ifIndex &&
+      h.fromType === a.pktType &&
+      h.toType === b.pktType
+    ) {
+      h.packets++;
+      if (latency < h.minLatency) h.minLatency = latency;
+      return;
+    }
+  }
+  const hop: HopAggregate = {
+    to: b.p,
+    fromDir: a.dir,
+    toDir: b.dir,
+    fromIf: a.ifIndex,
+    toIf: b.ifIndex,
+    fromType: a.pktType,
+    toType: b.pktType,
+    packets: 1,
+    firstTc: a.tc,
+    firstLatency: latency,
+    minLatency: latency,
+  };
+  a.p.hops.push(hop);
+}

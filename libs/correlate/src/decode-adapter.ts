@@ -1,0 +1,192 @@
+// From libs/decode's DecodedPacket to the CorrelatePacket view the engine reads. One adapter per
+// capture: it owns the reused output object and caches address text (IPv4 as a number key), so
+// adapting allocates nothing for addresses already seen.
+import { CaptureRecord, type RecordBatch } from '#capture';
+import { DecodedPacket, decodePacket, formatAddress, readDecodable, STATUS_MALFORMED } from '#decode';
+import { PKT_HOST, PKT_OUTGOING, PKT_UNKNOWN, type CapturePoint, type CorrelatePacket } from './types.js';
+
+const ICMP_ECHO = new Set([0, 8, 128, 129]);
+const ADDRESS_CACHE_LIMIT = 1 << 16;
+
+export function emptyPacket(): CorrelatePacket {
+  return {
+    tsSec: 0,
+    tsNsec: 0,
+    frame: -1,
+    ifIndex: -1,
+    ifName: null,
+    pktType: PKT_UNKNOWN,
+    ipVersion: 0,
+    protocol: 0,
+    src: '',
+    dst: '',
+    srcPort: 0,
+    dstPort: 0,
+    ipId: 0,
+    ipLength: 0,
+    tcpFlags: 0,
+    seq: 0,
+    ack: 0,
+    window: 0,
+    tsVal: -1,
+    payloadLength: 0,
+    payloadHash: 0,
+    icmpType: -1,
+    icmpCode: -1,
+    icmpId: 0,
+    icmpSeq: 0,
+    embeddedProtocol: 0,
+    embeddedSrc: '',
+    embeddedDst: '',
+    embeddedSrcPort: 0,
+    embeddedDstPort: 0,
+    embeddedIpId: 0,
+    embeddedSeq: 0,
+    tunnel: 0,
+    outerSrc: '',
+    outerDst: '',
+    outerSrcPort: 0,
+    outerDstPort: 0,
+    vni: -1,
+  };
+}
+
+export class DecodeAdapter {
+  readonly out = emptyPacket();
+  private readonly v4 = new Map<number, string>();
+
+  constructor(private readonly interfaces: Record<number, string> | null = null) {}
+
+  /** Fills and returns the reused output, with protocol -1 for packets correlate cannot use. */
+  adapt(d: DecodedPacket): CorrelatePacket {
+    const o = this.out;
+    o.tsSec = d.tsSec;
+    o.tsNsec = d.tsNsec;
+    o.frame = d.number;
+    o.ipVersion = d.ipVersion;
+    // Malformed packets and later fragments (no transport header) carry no usable tuple.
+    if (d.ipVersion === 0 || d.status === STATUS_MALFORMED || d.fragOffset !== 0) {
+      o.protocol = -1;
+      return o;
+    }
+    this.link(d, o);
+    o.protocol = d.protocol;
+    o.src = this.address(d.src, d.ipVersion);
+    o.dst = this.address(d.dst, d.ipVersion);
+    o.ipId = d.ipId;
+    o.ipLength = d.ipLength;
+    o.tcpFlags = d.tcpFlags;
+    o.seq = d.tcpSeq;
+    o.ack = d.tcpAck;
+    o.window = d.tcpWindow;
+    o.tsVal = d.tcpTsVal;
+    o.payloadLength = d.payloadLength;
+    o.payloadHash = d.payloadHash;
+    o.icmpType = d.icmpType;
+    o.icmpCode = d.icmpCode;
+    o.icmpId = d.icmpId;
+    o.icmpSeq = d.icmpSeq;
+    if (d.protocol === 1 || d.protocol === 58) {
+      o.srcPort = o.dstPort = 0;
+    } else {
+      o.srcPort = d.srcPort;
+      o.dstPort = d.dstPort;
+    }
+    this.embedded(d, o);
+    this.tunnel(d, o);
+    return o;
+  }
+
+  private link(d: DecodedPacket, o: CorrelatePacket): void {
+    o.pktType = d.packetType;
+    o.ifIndex = d.ifIndex;
+    o.ifName = d.ifIndex >= 0 ? (this.interfaces?.[d.ifIndex] ?? null) : null;
+    const iface = d.interface;
+    if (d.ifIndex < 0 && iface !== null && iface.name !== null && iface.name !== 'any') {
+      // pcapng with one interface block per interface: its id stands in for the index.
+      o.ifIndex = iface.index;
+      o.ifName = iface.name;
+    }
+    if (o.pktType < 0 && d.epbFlags & 3) o.pktType = (d.epbFlags & 3) === 1 ? PKT_HOST : PKT_OUTGOING;
+  }
+
+  private embedded(d: DecodedPacket, o: CorrelatePacket): void {
+    const e = d.embedded;
+    if (!d.hasEmbedded || e.ipVersion === 0) {
+      o.embeddedProtocol = 0;
+      return;
+    }
+    o.embeddedProtocol = e.protocol;
+    o.embeddedSrc = this.address(e.src, e.ipVersion);
+    o.embeddedDst = this.address(e.dst, e.ipVersion);
+    o.embeddedIpId = e.ipId;
+    o.embeddedSeq = e.protocol === 6 ? e.tcpSeq : e.icmpSeq;
+    if (e.protocol === 1 || e.protocol === 58) {
+      o.embeddedSrcPort = o.embeddedDstPort = ICMP_ECHO.has(e.icmpType) ? e.icmpId : 0;
+    } else {
+      o.embeddedSrcPort = e.hasTransport ? e.srcPort : 0;
+      o.embeddedDstPort = e.hasTransport ? e.dstPort : 0;
+    }
+  }
+
+  private tunnel(d: DecodedPacket, o: CorrelatePacket): void {
+    if (d.encapCount === 0) {
+      o.tunnel = 0;
+      return;
+    }
+    const t = d.encaps[0];
+    o.tunnel = t.kind;
+    o.outerSrc = this.address(t.src, t.ipVersion);
+    o.outerDst = this.address(t.dst, t.ipVersion);
+    o.outerSrcPort = t.srcPort;
+    o.outerDstPort = t.dstPort;
+    o.vni = t.vni;
+  }
+
+  private address(bytes: Uint8Array, version: number): string {
+    if (version === 4) {
+      const key = ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0;
+      let s = this.v4.get(key);
+      if (s === undefined) {
+        if (this.v4.size >= ADDRESS_CACHE_LIMIT) this.v4.clear();
+        s = formatAddress(bytes, 4);
+        this.v4.set(key, s);
+      }
+      return s;
+    }
+    return formatAddress(bytes, version);
+  }
+}
+
+/**
+ * A capture file as an async packet source for correlateAsync: each call reads the file again,
+ * yielding one chunk per record batch, decoded lazily into reused objects.
+ */
+export function fileSource(path: string, point: Pick<CapturePoint, 'interfaces'> = {}) {
+  return async function* packets(): AsyncGenerator<Iterable<CorrelatePacket>> {
+    const adapter = new DecodeAdapter(point.interfaces ?? null);
+    const rec = new CaptureRecord();
+    const decoded = new DecodedPacket();
+    for await (const batch of readDecodable(path)) yield batchPackets(batch, rec, decoded, adapter);
+  };
+}
+
+function* batchPackets(
+  batch: RecordBatch,
+  rec: CaptureRecord,
+  decoded: DecodedPacket,
+  adapter: DecodeAdapter,
+): Generator<CorrelatePacket> {
+  for (let i = 0; i < batch.count; i++) yield adapter.adapt(decodePacket(batch.record(i, rec), decoded));
+}
+
+/** Already decoded packets (tests, small inputs) as a synchronous source. */
+export function decodedSource(
+  packets: readonly DecodedPacket[],
+  point: Pick<CapturePoint, 'interfaces'> = {},
+) {
+  return function* source(): Generator<CorrelatePacket> {
+    const adapter = new DecodeAdapter(point.interfaces ?? null);
+    for (const d of packets) yield adapter.adapt(d);
+  };
+}

@@ -1,0 +1,39 @@
+// How endpoints are written everywhere in the result: ip:port, [ipv6]:port, bare ip without ports.
+
+export function endpoint(ip: string, port: number, hasPorts: boolean): string {
+  if (!hasPorts) return ip;
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+/** Protocols whose tuple carries ports (ICMP echo uses its id on both sides instead). */
+export function hasPorts(protocol: number): boolean {
+  return protocol === 6 || protocol === 17 || protocol === 132;
+}
+
+export function protocolName(protocol: number): 'tcp' | 'udp' | 'icmp' | 'icmpv6' | 'sctp' | 'other' {
+  switch (protocol) {
+    case 6:
+      return 'tcp';
+    case 17:
+      return 'udp';
+    case 1:
+      return 'icmp';
+    case 58:
+      return 'icmpv6';
+    case 132:
+      return 'sctp';
+    default:
+      return 'other';
+  }
+}
+
+const TYPE_LETTERS = ['In', 'B', 'M', 'P', 'Out'];
+
+/** tcpdump's letter for a Linux packet type ('' when the capture did not record one). */
+export function packetTypeName(pktType: number): string {
+  return TYPE_LETTERS[pktType] ?? '';
+}
+
+export function tunnelName(tunnel: number): 'vxlan' | 'geneve' | 'ipip' | 'gre' {
+  return (['vxlan', 'vxlan', 'geneve', 'ipip', 'gre'] as const)[tunnel] ?? 'vxlan';
+}

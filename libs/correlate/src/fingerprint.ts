@@ -1,0 +1,48 @@
+// Packet fingerprint: the fields NAT leaves alone (DESIGN.md "packet fingerprint"), folded into
+// one number so the pairing index is a Map<number, ...> and the hot loop builds no strings.
+import type { CorrelatePacket } from './types.js';
+
+const P6 = 6;
+const P17 = 17;
+
+/** A 53-bit hash (exact as a double) of the packet's fingerprint fields. */
+export function fingerprint(p: CorrelatePacket): number {
+  let a: number;
+  let b: number;
+  const proto = p.protocol;
+  if (proto === P6) {
+    // seq/ack/flags/window/payload: identical only for the same segment (or a retransmission
+    // that also reuses the IP ID, which pairing separates by time).
+    a = mix(mix(mix(mix(0x9e3779b9 ^ proto, p.seq), p.ack), (p.tcpFlags << 16) ^ p.window), p.tsVal);
+    b = mix(mix(mix(0x85ebca6b, p.ipId), p.payloadLength), p.payloadHash);
+  } else if (p.embeddedProtocol !== 0) {
+    // ICMP error: NAT rewrites the embedded addresses, ports and checksums but not its IP ID
+    // or TCP sequence number; the error's own IP ID tells apart repeats for the same packet.
+    a = mix(mix(mix(0x9e3779b9 ^ proto, (p.icmpType << 8) | p.icmpCode), p.embeddedProtocol), p.embeddedSeq);
+    b = mix(mix(0x85ebca6b, p.ipId), p.embeddedIpId);
+  } else if (proto === P17) {
+    a = mix(mix(0x9e3779b9 ^ proto, p.payloadLength), p.payloadHash);
+    b = mix(0x85ebca6b, p.ipId);
+  } else {
+    a = mix(mix(mix(0x9e3779b9 ^ proto, (p.icmpType << 8) | p.icmpCode), p.icmpId), p.icmpSeq);
+    b = mix(mix(mix(0x85ebca6b, p.ipId), p.payloadLength), p.payloadHash);
+  }
+  return (fmix(a) >>> 0) * 0x200000 + (fmix(b) >>> 11);
+}
+
+function mix(h: number, v: number): number {
+  let k = Math.imul(v | 0, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  k = Math.imul(k, 0x1b873593);
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}

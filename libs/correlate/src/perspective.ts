@@ -1,0 +1,228 @@
+// A perspective: one flow as one capture point saw it, under one tuple. Both directions share
+// it; endpoint `a` is the sender of the first packet (for an ICMP error, of the packet it quotes).
+// Direction 0 is a -> b, 1 is b -> a. Perspectives joined by paired packets form a flow
+// (union-find with a parity bit that says whether the two perspectives' directions agree).
+import type { CorrelatePacket } from './types.js';
+
+const FIN = 1;
+const SYN = 2;
+const RST = 4;
+const ACK = 16;
+
+/** A hop seen from this perspective to another one, aggregated over the packets that made it. */
+export interface HopAggregate {
+  to: PerspectiveState;
+  /** Direction of the packets in this perspective and in `to`. */
+  fromDir: number;
+  toDir: number;
+  fromIf: number;
+  toIf: number;
+  fromType: number;
+  toType: number;
+  packets: number;
+  /** When the first packet made this hop (reference clock), to order translations. */
+  firstTc: number;
+  /** Raw timestamp differences (to - from), clock offsets still to be applied. */
+  firstLatency: number;
+  minLatency: number;
+}
+
+/** One packet of a cross-clock-domain pair: the first sighting in each domain. */
+export interface CrossDomainSample {
+  /** Direction of the packet in the perspective that saw it first. */
+  dir: number;
+  domainA: number;
+  domainB: number;
+  tA: number;
+  tB: number;
+}
+
+export class PerspectiveState {
+  parent: PerspectiveState = this;
+  /** Direction flip relative to `parent`. */
+  parity = 0;
+  rank = 0;
+
+  readonly packets = [0, 0];
+  readonly sightings = [0, 0];
+  readonly bytes = [0, 0];
+  readonly first = [NaN, NaN];
+  readonly last = [NaN, NaN];
+  readonly fin = [0, 0];
+  readonly rst = [0, 0];
+  readonly retrans = [0, 0];
+  readonly dupAcks = [0, 0];
+  readonly cross: CrossDomainSample[] = [];
+  /** Highest TCP sequence end seen per direction (NaN until the first segment). */
+  private readonly nextSeq = [NaN, NaN];
+  private readonly lastAck = [NaN, NaN];
+  private readonly lastWin = [NaN, NaN];
+  synCount = 0;
+  /** Direction of the first SYN without ACK, its ISN and time; -1 if none seen. */
+  synDir = -1;
+  synSeq = 0;
+  synT = NaN;
+  synAckT = NaN;
+  ackT = NaN;
+  icmpErrors = 0;
+  icmpError: { type: number; code: number; from: string } | null = null;
+  /** Packets seen here and at no other capture, per direction. */
+  readonly unpaired = [0, 0];
+  /** Packets whose pairing was ambiguous (first seen here). */
+  ambiguous = 0;
+  /** Interfaces: [ifIndex, pktType, dir, count] per entry, names kept aside. */
+  readonly ifaces: number[] = [];
+  readonly ifNames: (string | null)[] = [];
+  /** Evidence: [t, dir, ifIndex, pktType, frame, tcpFlags] per sighting, capped. */
+  readonly evidence: number[] = [];
+  readonly hops: HopAggregate[] = [];
+
+  constructor(
+    readonly id: number,
+    readonly capture: number,
+    readonly domain: number,
+    readonly protocol: number,
+    readonly aAddr: string,
+    readonly aPort: number,
+    readonly bAddr: string,
+    readonly bPort: number,
+    /** The outer header (TUNNEL_* and addresses as first seen), 0 when not tunnelled. */
+    readonly tunnel: number,
+    readonly outerSrc: string,
+    readonly outerDst: string,
+    readonly vni: number,
+    /** Created by an ICMP error quoting this tuple (the quoted packet went a -> b). */
+    readonly fromIcmpError: boolean,
+  ) {}
+
+  /** A sighting of a packet not yet seen at this perspective (not an interface duplicate). */
+  countPacket(p: CorrelatePacket, dir: number, t: number): void {
+    this.packets[dir]++;
+    this.bytes[dir] += p.ipLength;
+    if (Number.isNaN(this.first[dir])) this.first[dir] = t;
+    this.last[dir] = t;
+    if (p.embeddedProtocol !== 0) {
+      this.icmpErrors++;
+      this.icmpError ??= { type: p.icmpType, code: p.icmpCode, from: p.src };
+      return;
+    }
+    if (this.protocol === 6) this.countTcp(p, dir, t);
+  }
+
+  private countTcp(p: CorrelatePacket, dir: number, t: number): void {
+    const flags = p.tcpFlags;
+    if (flags & RST) this.rst[dir]++;
+    if (flags & FIN) this.fin[dir]++;
+    if (flags & SYN) {
+      if (!(flags & ACK)) {
+        this.synCount++;
+        if (this.synDir < 0) {
+          this.synDir = dir;
+          this.synSeq = p.seq;
+          this.synT = t;
+        }
+      } else if (dir !== this.synDir && this.synDir >= 0 && Number.isNaN(this.synAckT)) {
+        this.synAckT = t;
+      }
+    } else if (
+      dir === this.synDir &&
+      !Number.isNaN(this.synAckT) &&
+      Number.isNaN(this.ackT) &&
+      flags & ACK &&
+      !(flags & RST)
+    ) {
+      this.ackT = t;
+    }
+    // Retransmission: the segment ends at or before what this direction already carried.
+    const len = p.payloadLength + (flags & SYN ? 1 : 0) + (flags & FIN ? 1 : 0);
+    if (len > 0) {
+      const end = (p.seq + len) >>> 0;
+      const next = this.nextSeq[dir];
+      if (!Number.isNaN(next) && ((end - next) | 0) <= 0) this.retrans[dir]++;
+      else this.nextSeq[dir] = end;
+    } else if ((flags & (ACK | SYN | FIN | RST)) === ACK) {
+      // Duplicate ACK: a pure ACK repeating the previous ack and window.
+      if (p.ack === this.lastAck[dir] && p.window === this.lastWin[dir]) this.dupAcks[dir]++;
+      this.lastAck[dir] = p.ack;
+      this.lastWin[dir] = p.window;
+      return;
+    }
+    this.lastAck[dir] = NaN;
+  }
+
+  countInterface(p: CorrelatePacket, dir: number): void {
+    const f = this.ifaces;
+    for (let i = 0; i < f.length; i += 4) {
+      if (f[i] === p.ifIndex && f[i + 1] === p.pktType && f[i + 2] === dir) {
+        f[i + 3]++;
+        return;
+      }
+    }
+    f.push(p.ifIndex, p.pktType, dir, 1);
+    this.ifNames.push(p.ifName);
+  }
+
+  /** True when a new SYN on this tuple starts another connection (port reuse). */
+  isReusedBy(p: CorrelatePacket, t: number, idleNs: number): boolean {
+    const lastT = Math.max(this.last[0] || 0, this.last[1] || 0);
+    if (t - lastT > idleNs) return true;
+    return (
+      this.protocol === 6 && (p.tcpFlags & (SYN | ACK)) === SYN && this.synDir >= 0 && p.seq !== this.synSeq
+    );
+  }
+}
+
+/** Union-find root, compressing the path and keeping each node's parity relative to the root. */
+export function findRoot(x: PerspectiveState): PerspectiveState {
+  let root = x;
+  let parity = 0;
+  while (root.parent !== root) {
+    parity ^= root.parity;
+    root = root.parent;
+  }
+  // Second walk: point every node on the path straight at the root.
+  let node = x;
+  while (node.parent !== root && node !== root) {
+    const next = node.parent;
+    const nextParity = parity ^ node.parity;
+    node.parent = root;
+    node.parity = parity;
+    parity = nextParity;
+    node = next;
+  }
+  return root;
+}
+
+/** Parity of x relative to its root (call after findRoot, or it walks the path). */
+export function parityToRoot(x: PerspectiveState): number {
+  let parity = 0;
+  for (let n = x; n.parent !== n; n = n.parent) parity ^= n.parity;
+  return parity;
+}
+
+/**
+ * Joins the perspectives of two sightings of one packet: direction `dx` in x is direction `dy`
+ * in y. Returns false if they are already joined with the opposite orientation (a contradiction).
+ */
+export function union(x: PerspectiveState, dx: number, y: PerspectiveState, dy: number): boolean {
+  const rx = findRoot(x);
+  const px = parityToRoot(x);
+  const ry = findRoot(y);
+  const py = parityToRoot(y);
+  const want = dx ^ dy;
+  if (rx === ry) return (px ^ py) === want;
+  if (rx.rank < ry.rank) {
+    rx.parent = ry;
+    rx.parity = px ^ py ^ want;
+  } else {
+    ry.parent = rx;
+    ry.parity = px ^ py ^ want;
+    if (rx.rank === ry.rank) rx.rank++;
+  }
+  return true;
+}
+
+/** Are two perspectives already known to belong to different flows? (Both must be joined.) */
+export function sameFlow(x: PerspectiveState, y: PerspectiveState): boolean {
+  return findRoot(x) === findRoot(y);
+}

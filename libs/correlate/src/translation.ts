@@ -1,0 +1,81 @@
+// What a hop changed: the kind follows from which addresses differ between the two sightings
+// (the reply direction's reverse NAT is named by what it changes too: SNAT back to the VIP).
+import { endpoint, hasPorts, packetTypeName, tunnelName } from './endpoint.js';
+import type { HopAggregate, PerspectiveState } from './perspective.js';
+import type { FlowDirection, OuterHeader, Translation, TranslationKind, TupleView } from './types.js';
+
+export interface TranslationContext {
+  captureId(capture: number): string;
+  interfaceName(p: PerspectiveState, ifIndex: number, pktType: number): string | null;
+  /** Clock offset of a domain relative to the reference (ns). */
+  offset(domain: number): number;
+}
+
+/** The tuple of perspective `p` in direction `dir`, as written in the result. */
+export function tupleOf(p: PerspectiveState, dir: number): TupleView {
+  const ports = hasPorts(p.protocol);
+  const a = endpoint(p.aAddr, p.aPort, ports);
+  const b = endpoint(p.bAddr, p.bPort, ports);
+  return dir === 0 ? { src: a, dst: b } : { src: b, dst: a };
+}
+
+export function outerOf(p: PerspectiveState): OuterHeader | null {
+  if (p.tunnel === 0) return null;
+  return { tunnel: tunnelName(p.tunnel), src: p.outerSrc, dst: p.outerDst, vni: p.vni >= 0 ? p.vni : null };
+}
+
+export function classify(
+  from: PerspectiveState,
+  fromDir: number,
+  to: PerspectiveState,
+  toDir: number,
+): TranslationKind {
+  if (from.tunnel === 0 && to.tunnel !== 0) return 'ENCAP';
+  if (from.tunnel !== 0 && to.tunnel === 0) return 'DECAP';
+  const [fs, fsp, fd, fdp] = sides(from, fromDir);
+  const [ts, tsp, td, tdp] = sides(to, toDir);
+  const srcChanged = fs !== ts || fsp !== tsp;
+  const dstChanged = fd !== td || fdp !== tdp;
+  if (srcChanged && dstChanged) return 'DNAT_SNAT';
+  if (srcChanged) return 'SNAT';
+  if (dstChanged) return 'DNAT';
+  return 'NONE';
+}
+
+function sides(p: PerspectiveState, dir: number): [string, number, string, number] {
+  return dir === 0 ? [p.aAddr, p.aPort, p.bAddr, p.bPort] : [p.bAddr, p.bPort, p.aAddr, p.aPort];
+}
+
+export function toTranslation(
+  from: PerspectiveState,
+  hop: HopAggregate,
+  direction: FlowDirection,
+  ctx: TranslationContext,
+): Translation {
+  const to = hop.to;
+  const kind = classify(from, hop.fromDir, to, hop.toDir);
+  const shift = ctx.offset(to.domain) - ctx.offset(from.domain);
+  return {
+    kind,
+    direction,
+    before: tupleOf(from, hop.fromDir),
+    after: tupleOf(to, hop.toDir),
+    outer: kind === 'ENCAP' ? outerOf(to) : kind === 'DECAP' ? outerOf(from) : null,
+    capture: ctx.captureId(to.capture),
+    fromCapture: ctx.captureId(from.capture),
+    interfaces: {
+      before:
+        ctx.interfaceName(from, hop.fromIf, hop.fromType) ?? interfaceFallback(hop.fromIf, hop.fromType),
+      after: ctx.interfaceName(to, hop.toIf, hop.toType) ?? interfaceFallback(hop.toIf, hop.toType),
+    },
+    latencyNs: String(Math.round(hop.firstLatency - shift)),
+    minLatencyNs: String(Math.round(hop.minLatency - shift)),
+    packets: hop.packets,
+  };
+}
+
+function interfaceFallback(ifIndex: number, pktType: number): string | null {
+  if (ifIndex < 0) return null;
+  const type = packetTypeName(pktType);
+  return type ? `if${ifIndex}` : `if${ifIndex}`;
+}

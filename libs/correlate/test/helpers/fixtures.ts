@@ -1,0 +1,55 @@
+// Reads the shared fixtures (../shared beside the repository) into correlate's input.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { decodeFile } from '#decode';
+import { decodedSource } from '../../src/decode-adapter.js';
+import type { CapturePoint, CorrelateCapture, PacketSource } from '../../src/types.js';
+
+export const FIXTURES = fileURLToPath(new URL('../../../../../shared/fixtures/', import.meta.url));
+
+export interface GroundTruthConnection {
+  id: string;
+  case: string;
+  proto: string;
+  client: string;
+  service: string;
+  backend: string | null;
+  backend_pod: string | null;
+  snat_as_seen_by_backend: string | null;
+  outcome: string;
+}
+
+export function groundTruth(dir: string): { connections: GroundTruthConnection[]; [k: string]: unknown } {
+  return JSON.parse(readFileSync(`${FIXTURES}${dir}/ground-truth.json`, 'utf8'));
+}
+
+/** ifindex -> name from an `ip addr` listing ("4: veth9a1c3e07@if2: <...>"). */
+export function interfaceNames(file: string): Record<number, string> {
+  const names: Record<number, string> = {};
+  for (const m of readFileSync(file, 'utf8').matchAll(/^(\d+): ([^:@\s]+)/gm)) names[Number(m[1])] = m[2];
+  return names;
+}
+
+export interface FixtureCapture extends Omit<CapturePoint, 'interfaces'> {
+  file: string;
+  /** netns whose `ip addr` names the capture's interfaces (snapshot/netns-<name>-ip.txt). */
+  netns: string;
+}
+
+export async function loadCaptures(
+  dir: string,
+  list: FixtureCapture[],
+): Promise<CorrelateCapture<PacketSource>[]> {
+  return Promise.all(
+    list.map(async ({ file, netns, ...point }) => {
+      const interfaces = interfaceNames(`${FIXTURES}${dir}/snapshot/netns-${netns}-ip.txt`);
+      const packets = await decodeFile(`${FIXTURES}${dir}/${file}`);
+      const full: CapturePoint = { ...point, interfaces };
+      return { point: full, packets: decodedSource(packets, full) };
+    }),
+  );
+}
+
+export function readText(dir: string, file: string): string {
+  return readFileSync(`${FIXTURES}${dir}/${file}`, 'utf8');
+}
