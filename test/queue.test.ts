@@ -76,7 +76,7 @@ describe('analysis queue round trip', () => {
 
     // SIGTERM drains: the worker closes its queue consumer and exits cleanly.
     expect(await worker.stop('SIGTERM')).toBe(0);
-    expect(worker.output()).toContain('natlens worker: SIGTERM: finishing running jobs and closing');
+    expect(worker.output()).toContain('natlens worker: SIGTERM: finishing running work, then exiting');
   });
 
   it('404s an unknown capture id without creating anything', async () => {

@@ -10,7 +10,7 @@ export function closeOnSignals(app: INestApplicationContext, name: string): void
     process.on(signal, () => {
       if (closing) process.exit(130);
       closing = true;
-      process.stdout.write(`natlens ${name}: ${signal}: finishing running jobs and closing\n`);
+      process.stdout.write(`natlens ${name}: ${signal}: finishing running work, then exiting\n`);
       app.close().then(
         () => process.exit(0),
         (error: Error) => {
