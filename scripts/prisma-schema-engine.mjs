@@ -64,6 +64,9 @@ function pgConfig(url) {
     database: decodeURIComponent(u.pathname.replace(/^\//, '')) || 'postgres',
     application_name: params.get('application_name') ?? 'prisma-schema-engine-wasm',
     connectionTimeoutMillis: Number(params.get('connect_timeout') ?? 5) * 1000 || 5000,
+    // One session, like the native engine: its advisory lock (taken by applyMigrations) and any session
+    // settings then stay on the connection that later statements use.
+    max: 1,
     Client: TypeFixingClient,
   };
   const sslmode = params.get('sslmode');
@@ -171,8 +174,12 @@ class MigrationAwareFactory {
     this.shadowUrl = shadowUrl;
   }
 
-  connect() {
-    return connectAdapter(this.main.config, this.main.schema);
+  mainAdapters = new Set();
+
+  async connect() {
+    const adapter = await connectAdapter(this.main.config, this.main.schema);
+    this.mainAdapters.add(adapter);
+    return adapter;
   }
 
   async connectToShadowDb() {
@@ -199,6 +206,10 @@ class MigrationAwareFactory {
   }
 
   async cleanup() {
+    // Closing the main connections releases the engine's advisory lock at once, instead of after pg's
+    // idle timeout, for the next engine instance or process.
+    for (const adapter of this.mainAdapters) await adapter.dispose().catch(() => {});
+    this.mainAdapters.clear();
     for (const name of [...shadowDatabases]) {
       await dropShadow(this.main.config, name).catch((error) =>
         log('WARN', `could not drop shadow database ${name}: ${error.message}`),
@@ -363,6 +374,8 @@ function usesDatabase(diffParams) {
   );
 }
 
+const NO_FILTER = { externalTables: [], externalEnums: [] };
+
 const EMPTY_POSTGRES_SCHEMA = 'datasource db {\n  provider = "postgresql"\n}\n';
 
 async function serve(args) {
@@ -405,6 +418,14 @@ async function serve(args) {
     return enginePromise;
   };
 
+  const restartEngine = async () => {
+    const previous = enginePromise;
+    enginePromise = null;
+    const engine = await previous?.catch(() => null);
+    engine?.free();
+    await factory?.cleanup();
+  };
+
   let nextOwnId = 1_000_000_000;
   const pendingOwn = new Map();
   const send = (message) => process.stdout.write(`${JSON.stringify(message)}\n`);
@@ -442,14 +463,53 @@ async function serve(args) {
     },
   };
 
+  const inFlight = new Set();
+  const sendError = (id, error) => {
+    const data = toUserError(error);
+    log('ERROR', data.message, data.error_code ? { error_code: data.error_code } : {});
+    // The CLI prints data.message (data.error.message for panics) and falls back to error.message.
+    if (data.is_panic) data.error = { message: data.message };
+    send({ jsonrpc: '2.0', id, error: { code: 4466, message: data.message, data } });
+  };
+  // Anything thrown outside a request's promise chain (a driver callback, say) still answers the requests
+  // in flight before the process exits: a CLI whose engine dies without answering can exit 0 silently.
+  const crash = (error) => {
+    log('ERROR', `schema engine host crashed: ${error?.stack ?? error}`);
+    for (const id of inFlight) sendError(id, error);
+    inFlight.clear();
+    setTimeout(() => process.exit(1), 50);
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
+
   const handle = async (request) => {
     const { id, method, params } = request;
+    inFlight.add(id);
     try {
       let result;
       if (Object.hasOwn(extra, method)) result = await extra[method](params);
-      else if (ENGINE_METHODS.has(method))
-        result = await (await getEngine(method, params))[method](params ?? {});
-      else {
+      else if (ENGINE_METHODS.has(method)) {
+        try {
+          result = await (await getEngine(method, params))[method](params ?? {});
+        } catch (error) {
+          // After applyMigrations has changed the database, the WASM engine no longer reaches the shadow
+          // database factory ("PostgreSQL shadow DB must be provided through an external factory", seen in
+          // `migrate dev` right after it applied pending migrations). A fresh engine instance has it again;
+          // the request is retried once on one.
+          if (!/shadow DB must be provided through an external factory/.test(error?.message ?? ''))
+            throw error;
+          log('INFO', `restarting the engine for ${method}: ${error.message}`);
+          await restartEngine();
+          const engine = await getEngine(method, params);
+          if (params?.migrationsList) {
+            await engine.devDiagnostic({
+              migrationsList: params.migrationsList,
+              filters: params.filters ?? NO_FILTER,
+            });
+          }
+          result = await engine[method](params ?? {});
+        }
+      } else {
         send({ jsonrpc: '2.0', id, error: { code: -32601, message: `Method not found: ${method}` } });
         return;
       }
@@ -461,13 +521,9 @@ async function serve(args) {
           `raw error: ${Object.prototype.toString.call(error)} ${JSON.stringify(error)} ${error?.stack}`,
         );
       }
-      const data = toUserError(error);
-      log('ERROR', data.message, data.error_code ? { error_code: data.error_code } : {});
-      send({
-        jsonrpc: '2.0',
-        id,
-        error: { code: 4466, message: 'An error happened. Check the data field for details.', data },
-      });
+      sendError(id, error);
+    } finally {
+      inFlight.delete(id);
     }
   };
 

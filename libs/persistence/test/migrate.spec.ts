@@ -19,9 +19,9 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string): Pro
 
 afterAll(async () => {
   await dropDatabase(databaseUrl);
-});
+}, 120_000);
 
-describe('database helpers', () => {
+describe('database helpers', { timeout: 120_000 }, () => {
   it('ensureDatabase creates a missing database once, even when called concurrently', async () => {
     const url = randomDatabaseUrl('ensure');
     try {
@@ -58,7 +58,7 @@ describe('database helpers', () => {
   });
 });
 
-describe('applyMigrations', () => {
+describe('applyMigrations', { timeout: 120_000 }, () => {
   it('creates the database and applies every committed migration', async () => {
     const { applied } = await applyMigrations(databaseUrl);
     expect(applied).toEqual(migrationNames());

@@ -19,16 +19,16 @@ let prisma: PrismaClient;
 beforeAll(async () => {
   await applyMigrations(databaseUrl);
   prisma = createPrismaClient(databaseUrl);
-});
+}, 120_000);
 
 afterAll(async () => {
   await prisma?.$disconnect();
   await dropDatabase(databaseUrl);
-});
+}, 120_000);
 
 const sha256 = (data: string) => createHash('sha256').update(data).digest('hex');
 
-describe('PrismaClient on adapter-pg', () => {
+describe('PrismaClient on adapter-pg', { timeout: 120_000 }, () => {
   it('round-trips a project, an API key and a capture', async () => {
     const key = `nl_${randomBytes(24).toString('hex')}`;
     const project = await prisma.project.create({
