@@ -8,11 +8,9 @@ export function decodeIpv4(p: DecodedPacket, d: Uint8Array, v: DataView, off: nu
   if (vihl >> 4 !== 4) return malformed(p, 'IPv4 version is not 4');
   const hl = (vihl & 0x0f) * 4;
   if (hl < 20) return malformed(p, 'IPv4 header length below 20');
-  if (end - off < hl) return short(p, 'IPv4 options');
   let len = v.getUint16(off + 2);
-  // Linux hands segmentation-offload super-packets to the capture with total length 0.
+  // Linux hands segmentation-offload (and BIG TCP) super-packets to the capture with length 0.
   if (len === 0) len = end - off;
-  else if (len < hl) return malformed(p, 'IPv4 total length below header length');
   p.ipVersion = 4;
   p.ipOffset = off;
   p.ipLength = len;
@@ -34,6 +32,9 @@ export function decodeIpv4(p: DecodedPacket, d: Uint8Array, v: DataView, off: nu
   dst[1] = d[off + 17];
   dst[2] = d[off + 18];
   dst[3] = d[off + 19];
+  // Addresses are known even when the options or length are broken: keep them for pairing.
+  if (end - off < hl) return short(p, 'IPv4 options');
+  if (len < hl) return malformed(p, 'IPv4 total length below header length');
   let ipEnd = off + len;
   if (ipEnd > end) {
     // Normal under a snaplen; impossible when the whole frame was captured.
