@@ -17,6 +17,12 @@ export function attributeNode(s: ParsedSnapshot, byIp: Map<string, string>): str
   if (s.kind === 'ip-addr') candidates = s.data.interfaces.flatMap((i) => i.addresses.map((a) => a.ip));
   else if (s.kind === 'ipvsadm') candidates = s.data.virtualServers.map((v) => v.ip ?? '');
   else if (s.kind === 'ip-route') candidates = s.data.routes.map((r) => r.src ?? '');
+  else if (s.kind === 'nft') {
+    // kube-proxy's nftables mode lists the node's own addresses in the nodeport-ips set.
+    candidates = s.data.tables.flatMap((t) =>
+      t.maps.filter((m) => m.name === 'nodeport-ips').flatMap((m) => m.elements),
+    );
+  }
   for (const ip of candidates) {
     const node = byIp.get(ip);
     if (node) return node;
