@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeFile, ENCAP_VXLAN, formatAddress, STATUS_OK } from '../src/index.js';
 import { sharedPath } from './shared.js';
