@@ -12,6 +12,7 @@
 //   --datasource JSON cli can-connect-to-database|create-database|drop-database
 // Logs go to stderr as JSON lines ({ level, target, fields: { message } }), which the CLI parses.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
@@ -19,8 +20,15 @@ import { fileURLToPath } from 'node:url';
 
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 import * as wasmBindings from '@prisma/schema-engine-wasm/schema_engine_bg';
+
+// The error-capturing wrapper the engine expects around a driver adapter factory, from the very copy of
+// @prisma/driver-adapter-utils that @prisma/adapter-pg uses (it is adapter-pg's dependency, not ours).
+const { bindMigrationAwareSqlAdapterFactory } = await import(
+  createRequire(fileURLToPath(import.meta.resolve('@prisma/adapter-pg'))).resolve(
+    '@prisma/driver-adapter-utils',
+  )
+);
 
 // ---------------------------------------------------------------------------------------------------------
 // Logging in the native engine's format: the CLI keeps `fields.message` of every stderr line and reports
