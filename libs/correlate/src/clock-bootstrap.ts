@@ -8,17 +8,17 @@ import type { CorrelatePacket } from './types.js';
 
 const SYN = 2;
 const ACK = 16;
+const RETRANSMISSION_NS = 100e6;
 
 export class ClockBootstrap {
-  private readonly syn: Map<number, number>[];
-  private readonly synAck: Map<number, number>[];
+  /** ISN -> [first SYN, last SYN, first SYN-ACK, last SYN-ACK] sighting times in a domain. */
+  private readonly handshakes: Map<number, number[]>[];
   /** Fingerprint -> first time in the domain, NaN once seen twice there (not unique). */
   private readonly unique: Map<number, number>[];
   baseSec = NaN;
 
   constructor(readonly domainCount: number) {
-    this.syn = Array.from({ length: domainCount }, () => new Map());
-    this.synAck = Array.from({ length: domainCount }, () => new Map());
+    this.handshakes = Array.from({ length: domainCount }, () => new Map());
     this.unique = Array.from({ length: domainCount }, () => new Map());
   }
 
@@ -27,10 +27,14 @@ export class ClockBootstrap {
     if (p.ipVersion !== 4 && p.ipVersion !== 6) return;
     const t = (p.tsSec - this.baseSec) * 1e9 + p.tsNsec;
     if (p.protocol === 6 && p.tcpFlags & SYN && p.embeddedProtocol === 0) {
-      const map = p.tcpFlags & ACK ? this.synAck[domain] : this.syn[domain];
-      const isn = p.tcpFlags & ACK ? (p.ack - 1) >>> 0 : p.seq >>> 0;
-      const seen = map.get(isn);
-      if (seen === undefined || t < seen) map.set(isn, t);
+      const synAck = (p.tcpFlags & ACK) !== 0;
+      const isn = synAck ? (p.ack - 1) >>> 0 : p.seq >>> 0;
+      let h = this.handshakes[domain].get(isn);
+      if (h === undefined) this.handshakes[domain].set(isn, (h = [NaN, NaN, NaN, NaN]));
+      const i = synAck ? 2 : 0;
+      // Retransmissions much later are other packets: only sightings close to the first count.
+      if (Number.isNaN(h[i]) || t < h[i]) h[i] = t;
+      if (Number.isNaN(h[i + 1]) || (t > h[i + 1] && t - h[i] < RETRANSMISSION_NS)) h[i + 1] = t;
     }
     const fp = fingerprint(p);
     const u = this.unique[domain];
@@ -45,12 +49,18 @@ export class ClockBootstrap {
     for (let a = 0; a < this.domainCount; a++) {
       for (let b = a + 1; b < this.domainCount; b++) {
         let found = false;
-        for (const [isn, synA] of this.syn[a]) {
-          const synB = this.syn[b].get(isn);
-          const ackA = this.synAck[a].get(isn);
-          const ackB = this.synAck[b].get(isn);
-          if (synB === undefined || ackA === undefined || ackB === undefined) continue;
-          addInterval(pairs, a, b, synB - synA, ackB - ackA);
+        for (const [isn, hA] of this.handshakes[a]) {
+          const hB = this.handshakes[b].get(isn);
+          if (hB === undefined || hA.some(Number.isNaN) || hB.some(Number.isNaN)) continue;
+          // The SYN crossed last-in-upstream -> first-in-downstream, the SYN-ACK the other way;
+          // only the true upstream gives a non-empty interval.
+          const [synFirstA, synLastA, ackFirstA, ackLastA] = hA;
+          const [synFirstB, synLastB, ackFirstB, ackLastB] = hB;
+          if (synFirstB - synLastA >= ackLastB - ackFirstA)
+            addInterval(pairs, a, b, synFirstB - synLastA, ackLastB - ackFirstA);
+          else if (ackFirstB - ackLastA >= synLastB - synFirstA)
+            addInterval(pairs, a, b, synLastB - synFirstA, ackFirstB - ackLastA);
+          else continue;
           found = true;
         }
         if (!found) this.medianFallback(pairs, a, b);

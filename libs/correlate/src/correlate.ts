@@ -112,7 +112,9 @@ class Run {
       maxEvidence: this.options.maxSightingsPerPerspective ?? DEFAULT_ENGINE_OPTIONS.maxEvidence,
     };
     const offsets = this.domains.map((d) => this.coarse!.offset[d]);
-    return new Correlator(this.points, this.domains, offsets, base, engineOptions);
+    const spread = this.coarse.spread;
+    const uncertainty = (a: number, b: number) => 2 * (spread[a] + spread[b]) + 50_000;
+    return new Correlator(this.points, this.domains, offsets, base, engineOptions, uncertainty);
   }
 
   finish(engine: Correlator): CorrelationResult {

@@ -7,7 +7,7 @@ import { addInterval, type OffsetInterval } from './clock-offset.js';
 import { PairingWindow } from './pairing.js';
 import { PerspectiveState, union, type HopAggregate } from './perspective.js';
 import { type PacketGroup, Sighting } from './sighting.js';
-import type { CapturePoint, CorrelatePacket } from './types.js';
+import { PKT_OUTGOING, type CapturePoint, type CorrelatePacket } from './types.js';
 
 export interface EngineOptions {
   windowNs: number;
@@ -46,6 +46,8 @@ export class Correlator {
     /** Whole seconds subtracted from every timestamp so times stay exact in a double. */
     readonly baseSec: number,
     readonly options: EngineOptions = DEFAULT_ENGINE_OPTIONS,
+    /** How far apart two domains' corrected times may be and still be in either order (ns). */
+    private readonly uncertainty: (a: number, b: number) => number = () => 50_000,
   ) {
     this.index = points.map(() => new Map());
     this.packets = points.map(() => 0);
@@ -143,7 +145,20 @@ export class Correlator {
     }
     const dir = src === ps.aAddr && sport === ps.aPort ? 0 : 1;
 
-    const s = new Sighting(ps, dir, t, tc, capture, p.ifIndex, p.pktType, p.frame);
+    const endpoint = this.points[capture].role !== 'node';
+    const rank = !endpoint || p.pktType < 0 ? 1 : p.pktType === PKT_OUTGOING ? 0 : 2;
+    const s = new Sighting(
+      ps,
+      dir,
+      t,
+      tc,
+      capture,
+      this.domains[capture],
+      rank,
+      p.ifIndex,
+      p.pktType,
+      p.frame,
+    );
     const group = this.pairing.place(fingerprint(p), s);
     this.sightings++;
     ps.sightings[dir]++;
@@ -173,7 +188,7 @@ export class Correlator {
   }
 
   private closeGroup(g: PacketGroup): void {
-    const ss = g.sortByTime();
+    const ss = g.sortByTime(this.uncertainty);
     const n = ss.length;
     const first = ss[0];
     let oneCapture = true;
@@ -198,18 +213,18 @@ export class Correlator {
     }
   }
 
-  /** Keeps, per perspective and direction, the first packet seen in two clock domains. */
+  /**
+   * Keeps, per perspective and direction, one packet that crossed between clock domains: the
+   * last sighting before the crossing and the first after it (the tightest bracket).
+   */
   private sampleClock(ss: Sighting[]): void {
-    const a = ss[0];
-    const domainA = this.domains[a.capture];
     for (let i = 1; i < ss.length; i++) {
-      const domainB = this.domains[ss[i].capture];
-      if (domainB === domainA) continue;
-      let known = false;
-      for (const c of a.p.cross) if (c.dir === a.dir && c.domainB === domainB) known = true;
-      // The first sighting in domain B comes first among B's sightings: times are sorted.
-      if (!known) a.p.cross.push({ dir: a.dir, domainA, domainB, tA: a.t, tB: ss[i].t });
-      break;
+      const a = ss[i - 1];
+      const b = ss[i];
+      if (a.domain === b.domain) continue;
+      for (const c of a.p.cross) if (c.dir === a.dir && c.domainB === b.domain) return;
+      a.p.cross.push({ dir: a.dir, domainA: a.domain, domainB: b.domain, tA: a.t, tB: b.t });
+      return;
     }
   }
 
