@@ -1,0 +1,506 @@
+import { CaptureRecord, type CaptureInterface } from '#capture';
+import { describe, expect, it } from 'vitest';
+import {
+  DecodedPacket,
+  decodePacket,
+  ENCAP_GENEVE,
+  ENCAP_GRE,
+  ENCAP_IPIP,
+  ENCAP_VXLAN,
+  formatAddress,
+  MAX_ENCAP_DEPTH,
+  parseAddress,
+  STATUS_MALFORMED,
+  STATUS_OK,
+  STATUS_TRUNCATED,
+  TCP_ACK,
+  TCP_SYN,
+} from '../src/index.js';
+
+// Hand-built frames: each test states the bytes on the wire and the fields expected from them.
+
+const hex = (s: string) => Buffer.from(s.replace(/\s/g, ''), 'hex');
+const u16 = (n: number) => Buffer.from([n >> 8, n & 0xff]);
+const u32 = (n: number) => Buffer.from([n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
+const addr = (a: string) => Buffer.from(parseAddress(a)!);
+
+function ipv4(
+  proto: number,
+  src: string,
+  dst: string,
+  payload: Buffer,
+  o: { id?: number; ttl?: number; frag?: number; options?: Buffer; length?: number } = {},
+): Buffer {
+  const opts = o.options ?? Buffer.alloc(0);
+  const hl = 20 + opts.length;
+  return Buffer.concat([
+    Buffer.from([0x40 | (hl / 4), 0]),
+    u16(o.length ?? hl + payload.length),
+    u16(o.id ?? 0x1234),
+    u16(o.frag ?? 0x4000),
+    Buffer.from([o.ttl ?? 64, proto]),
+    u16(0),
+    addr(src),
+    addr(dst),
+    opts,
+    payload,
+  ]);
+}
+
+function ipv6(nh: number, src: string, dst: string, payload: Buffer, hlim = 64): Buffer {
+  return Buffer.concat([
+    u32(0x60012345),
+    u16(payload.length),
+    Buffer.from([nh, hlim]),
+    addr(src),
+    addr(dst),
+    payload,
+  ]);
+}
+
+function tcp(
+  sport: number,
+  dport: number,
+  seq: number,
+  ack: number,
+  flags: number,
+  win: number,
+  options = Buffer.alloc(0),
+  payload = Buffer.alloc(0),
+): Buffer {
+  const hl = 20 + options.length;
+  return Buffer.concat([
+    u16(sport),
+    u16(dport),
+    u32(seq),
+    u32(ack),
+    Buffer.from([(hl / 4) << 4, flags]),
+    u16(win),
+    u16(0),
+    u16(0),
+    options,
+    payload,
+  ]);
+}
+
+const udp = (sport: number, dport: number, payload: Buffer) =>
+  Buffer.concat([u16(sport), u16(dport), u16(8 + payload.length), u16(0), payload]);
+const eth = (type: number, payload: Buffer) =>
+  Buffer.concat([hex('020000000001 020000000002'), u16(type), payload]);
+const vlan = (id: number, type: number) => Buffer.concat([u16(id), u16(type)]);
+
+function iface(linktype: number): CaptureInterface {
+  return {
+    index: 0,
+    section: 0,
+    id: 0,
+    offset: 0,
+    linktype,
+    snaplen: 262144,
+    name: null,
+    description: null,
+    if_tsresol: 9,
+    if_tsoffset: 0,
+  };
+}
+
+/** Decodes `frame` placed at an offset inside a larger buffer, as records are inside batches. */
+function decode(
+  linktype: number,
+  frame: Buffer,
+  origlen = frame.length,
+  into = new DecodedPacket(),
+): DecodedPacket {
+  const data = Buffer.concat([Buffer.alloc(7, 0xee), frame, Buffer.alloc(9, 0xee)]);
+  const rec = new CaptureRecord();
+  Object.assign(rec, {
+    data,
+    view: new DataView(data.buffer, data.byteOffset, data.length),
+    offset: 7,
+    caplen: frame.length,
+    origlen,
+    interface: iface(linktype),
+  });
+  return decodePacket(rec, into);
+}
+
+const ip = (p: DecodedPacket) => [formatAddress(p.src, p.ipVersion), formatAddress(p.dst, p.ipVersion)];
+const TCP_OPTS = hex('020405b4 0402 080a 00000001 00000002 01 030307 050a 00000001 00000002 0000');
+const payload = Buffer.from('GET / HTTP/1.1\r\n\r\n');
+
+describe('link layers', () => {
+  const packet = ipv4(6, '10.0.0.1', '10.0.0.2', tcp(1234, 80, 1000, 0, TCP_SYN, 64240));
+
+  it('decodes every supported link type to the same IPv4 packet', () => {
+    const frames: [number, Buffer][] = [
+      [1, eth(0x0800, packet)],
+      [0, Buffer.concat([hex('02000000'), packet])], // NULL, little-endian AF_INET
+      [0, Buffer.concat([hex('00000002'), packet])], // NULL, big-endian
+      [108, Buffer.concat([hex('00000002'), packet])], // LOOP
+      [101, packet],
+      [12, packet],
+      [14, packet],
+      [228, packet],
+      [113, Buffer.concat([hex('0000 0001 0006 020000000001 0000'), u16(0x0800), packet])],
+      [276, Buffer.concat([u16(0x0800), u16(0), u32(7), hex('0001 04 06 020000000001 0000'), packet])],
+    ];
+    for (const [lt, frame] of frames) {
+      const p = decode(lt, frame);
+      expect(p.status, `linktype ${lt}`).toBe(STATUS_OK);
+      expect(ip(p)).toEqual(['10.0.0.1', '10.0.0.2']);
+      expect([p.srcPort, p.dstPort, p.tcpSeq, p.tcpFlags, p.ethertype]).toEqual([
+        1234,
+        80,
+        1000,
+        TCP_SYN,
+        0x0800,
+      ]);
+    }
+    const sll2 = decode(276, frames[9][1]);
+    expect([sll2.ifIndex, sll2.packetType]).toEqual([7, 4]);
+    const sll = decode(113, frames[8][1]);
+    expect([sll.ifIndex, sll.packetType]).toEqual([-1, 0]);
+  });
+
+  it('reads 802.1ad + 802.1Q tags and LLC/SNAP', () => {
+    const p = decode(1, eth(0x88a8, Buffer.concat([vlan(0x2000 | 200, 0x8100), vlan(2001, 0x0800), packet])));
+    expect([p.vlanCount, p.vlan0, p.vlan1, p.ipVersion, p.dstPort]).toEqual([2, 200, 2001, 4, 80]);
+    const snap = decode(
+      1,
+      eth(8 + packet.length, Buffer.concat([hex('aaaa03 000000'), u16(0x0800), packet])),
+    );
+    expect([snap.ipVersion, snap.dstPort]).toEqual([4, 80]);
+  });
+
+  it('leaves non-IP frames ok with ipVersion 0 (ARP is counted, not an error)', () => {
+    const p = decode(1, eth(0x0806, Buffer.alloc(28)));
+    expect([p.status, p.ipVersion, p.ethertype]).toEqual([STATUS_OK, 0, 0x0806]);
+  });
+});
+
+describe('IPv4 and TCP', () => {
+  it('keeps the fingerprint fields and parses TCP options', () => {
+    const p = decode(
+      1,
+      eth(
+        0x0800,
+        ipv4(
+          6,
+          '10.0.0.1',
+          '10.0.0.2',
+          tcp(40000, 443, 0xfffffff0, 0x12345678, TCP_ACK | 0x08, 501, TCP_OPTS, payload),
+          { id: 0xbeef, ttl: 63 },
+        ),
+      ),
+    );
+    expect(p.status).toBe(STATUS_OK);
+    expect([p.ipId, p.ttl, p.dontFragment, p.isFragment]).toEqual([0xbeef, 63, true, false]);
+    expect([p.tcpSeq, p.tcpAck, p.tcpFlags, p.tcpWindow, p.tcpHeaderLength]).toEqual([
+      0xfffffff0,
+      0x12345678,
+      0x18,
+      501,
+      20 + TCP_OPTS.length,
+    ]);
+    expect([p.tcpMss, p.tcpWindowScale, p.tcpTsVal, p.tcpTsEcr, p.tcpSackBlocks]).toEqual([1460, 7, 1, 2, 1]);
+    expect([p.payloadLength, p.payloadCaptured]).toEqual([payload.length, payload.length]);
+    expect(Buffer.from(p.data.subarray(p.payloadOffset, p.payloadOffset + p.payloadLength)).toString()).toBe(
+      payload.toString(),
+    );
+  });
+
+  it('hashes payload bytes, not headers', () => {
+    const a = decode(
+      1,
+      eth(0x0800, ipv4(6, '10.0.0.1', '10.0.0.2', tcp(1, 2, 3, 4, TCP_ACK, 5, Buffer.alloc(0), payload))),
+    );
+    const b = decode(
+      276,
+      Buffer.concat([
+        u16(0x0800),
+        Buffer.alloc(18),
+        ipv4(6, '192.168.1.1', '10.9.9.9', tcp(7, 8, 3, 4, TCP_ACK, 5, TCP_OPTS, payload)),
+      ]),
+    );
+    const c = decode(
+      1,
+      eth(
+        0x0800,
+        ipv4(
+          6,
+          '10.0.0.1',
+          '10.0.0.2',
+          tcp(1, 2, 3, 4, TCP_ACK, 5, Buffer.alloc(0), Buffer.from('GET / HTTP/1.0\r\n\r\n')),
+        ),
+      ),
+    );
+    expect(a.payloadHash).not.toBe(0);
+    expect(a.payloadHash).toBe(b.payloadHash);
+    expect(a.payloadHash).not.toBe(c.payloadHash);
+    expect(
+      decode(1, eth(0x0800, ipv4(6, '10.0.0.1', '10.0.0.2', tcp(1, 2, 3, 4, TCP_SYN, 5)))).payloadHash,
+    ).toBe(0);
+  });
+
+  it('flags fragments: the first keeps its ports, later ones carry no transport header', () => {
+    const u = udp(53, 5353, Buffer.alloc(100, 1));
+    const first = decode(101, ipv4(17, '10.0.0.1', '10.0.0.2', u.subarray(0, 48), { frag: 0x2000, id: 77 }));
+    expect([
+      first.isFragment,
+      first.moreFragments,
+      first.fragOffset,
+      first.srcPort,
+      first.dstPort,
+      first.ipId,
+    ]).toEqual([true, true, 0, 53, 5353, 77]);
+    const later = decode(101, ipv4(17, '10.0.0.1', '10.0.0.2', u.subarray(48), { frag: 6, id: 77 }));
+    expect([later.isFragment, later.fragOffset, later.srcPort, later.payloadLength, later.status]).toEqual([
+      true,
+      48,
+      0,
+      u.length - 48,
+      STATUS_OK,
+    ]);
+  });
+
+  it('skips IPv4 options and accepts segmentation-offload packets with total length 0', () => {
+    const p = decode(
+      101,
+      ipv4(6, '10.0.0.1', '10.0.0.2', tcp(1, 2, 3, 4, TCP_ACK, 5, Buffer.alloc(0), payload), {
+        options: hex('01010100'),
+      }),
+    );
+    expect([p.status, p.dstPort, p.payloadLength]).toEqual([STATUS_OK, 2, payload.length]);
+    const tso = decode(
+      101,
+      ipv4(6, '10.0.0.1', '10.0.0.2', tcp(1, 2, 3, 4, TCP_ACK, 5, Buffer.alloc(0), Buffer.alloc(3000)), {
+        length: 0,
+      }),
+    );
+    expect([tso.status, tso.ipLength, tso.payloadLength]).toEqual([STATUS_OK, 3040, 3000]);
+  });
+
+  it('says truncated when the snaplen cut a header and malformed when the packet itself is short', () => {
+    const frame = eth(0x0800, ipv4(6, '10.0.0.1', '10.0.0.2', tcp(1, 2, 3, 4, TCP_ACK, 5)));
+    const cut = frame.subarray(0, 14 + 20 + 10);
+    const t = decode(1, cut, frame.length);
+    expect([t.status, t.reason, t.ipVersion, ...ip(t)]).toEqual([
+      STATUS_TRUNCATED,
+      'TCP header',
+      4,
+      '10.0.0.1',
+      '10.0.0.2',
+    ]);
+    // Whole frame but shorter than its IP header says: the first impossibility is reported.
+    const m = decode(1, cut);
+    expect([m.status, m.reason]).toEqual([STATUS_MALFORMED, 'IPv4 total length exceeds the frame']);
+    const badIhl = Buffer.from(ipv4(6, '10.0.0.1', '10.0.0.2', tcp(1, 2, 3, 4, 0, 5)));
+    badIhl[0] = 0x44;
+    expect(decode(101, badIhl).status).toBe(STATUS_MALFORMED);
+    const badOffset = Buffer.from(ipv4(6, '10.0.0.1', '10.0.0.2', tcp(1, 2, 3, 4, 0, 5)));
+    badOffset[20 + 12] = 0x30;
+    expect(decode(101, badOffset).reason).toBe('TCP data offset below 5');
+    // A snaplen cut inside the payload is normal: headers are whole, payloadCaptured says how much.
+    const full = eth(0x0800, ipv4(17, '10.0.0.1', '10.0.0.2', udp(1, 2, Buffer.alloc(500, 3))));
+    const snap = decode(1, full.subarray(0, 96), full.length);
+    expect([snap.status, snap.payloadLength, snap.payloadCaptured]).toEqual([STATUS_OK, 500, 96 - 42]);
+  });
+});
+
+describe('IPv6', () => {
+  it('walks hop-by-hop, routing, fragment and destination-options headers', () => {
+    const t = tcp(5555, 80, 42, 0, TCP_SYN, 1000);
+    const chain = Buffer.concat([
+      Buffer.from([43, 0]),
+      Buffer.alloc(6), // hop-by-hop -> routing
+      Buffer.from([44, 0]),
+      Buffer.alloc(6), // routing -> fragment
+      Buffer.from([60, 0]),
+      u16(0),
+      u32(0xcafe), // fragment (offset 0) -> destination options
+      Buffer.from([6, 0]),
+      Buffer.alloc(6), // destination options -> TCP
+      t,
+    ]);
+    const p = decode(229, ipv6(0, '2001:db8::1', '2001:db8::2', chain, 33));
+    expect(p.status).toBe(STATUS_OK);
+    expect(ip(p)).toEqual(['2001:db8::1', '2001:db8::2']);
+    expect([p.protocol, p.srcPort, p.dstPort, p.tcpSeq, p.ttl, p.flowLabel, p.ipId, p.isFragment]).toEqual([
+      6,
+      5555,
+      80,
+      42,
+      33,
+      0x12345,
+      0xcafe,
+      true,
+    ]);
+  });
+});
+
+describe('ICMP', () => {
+  it('reads echo id and sequence', () => {
+    const p = decode(
+      101,
+      ipv4(
+        1,
+        '10.0.0.1',
+        '10.0.0.2',
+        Buffer.concat([hex('0800 0000'), u16(0x4242), u16(7), Buffer.alloc(56)]),
+      ),
+    );
+    expect([p.icmpType, p.icmpCode, p.icmpId, p.icmpSeq, p.payloadLength]).toEqual([8, 0, 0x4242, 7, 56]);
+  });
+
+  it('ties an ICMP port unreachable to the UDP flow it quotes', () => {
+    const quoted = ipv4(17, '10.233.66.94', '10.233.9.10', udp(41000, 53, Buffer.alloc(30)), { id: 999 });
+    const p = decode(
+      101,
+      ipv4(1, '10.233.9.10', '10.233.66.94', Buffer.concat([hex('0303 0000 00000000'), quoted])),
+    );
+    expect(p.hasEmbedded).toBe(true);
+    const e = p.embedded;
+    expect([
+      formatAddress(e.src, 4),
+      formatAddress(e.dst, 4),
+      e.protocol,
+      e.srcPort,
+      e.dstPort,
+      e.ipId,
+    ]).toEqual(['10.233.66.94', '10.233.9.10', 17, 41000, 53, 999]);
+  });
+
+  it('ties an ICMPv6 time exceeded to the TCP segment it quotes', () => {
+    const quoted = ipv6(6, 'fd00::1', 'fd00::2', tcp(33000, 443, 123456, 0, TCP_SYN, 100));
+    const p = decode(
+      229,
+      ipv6(58, 'fd00::ff', 'fd00::1', Buffer.concat([hex('0300 0000 00000000'), quoted.subarray(0, 48)])),
+    );
+    expect([
+      p.icmpType,
+      p.hasEmbedded,
+      p.embedded.hasTransport,
+      p.embedded.srcPort,
+      p.embedded.tcpSeq,
+    ]).toEqual([3, true, true, 33000, 123456]);
+    expect(formatAddress(p.embedded.dst, 6)).toBe('fd00::2');
+  });
+
+  it('reads SCTP ports and verification tag', () => {
+    const p = decode(
+      101,
+      ipv4(
+        132,
+        '10.0.0.1',
+        '10.0.0.2',
+        Buffer.concat([u16(36412), u16(38412), u32(0xdeadbeef), u32(0), Buffer.alloc(16)]),
+      ),
+    );
+    expect([p.srcPort, p.dstPort, p.sctpVtag, p.payloadLength]).toEqual([36412, 38412, 0xdeadbeef, 16]);
+  });
+});
+
+describe('tunnels: the inner packet is decoded, the outer headers stay attached', () => {
+  const inner = ipv4(6, '10.233.64.94', '10.233.65.111', tcp(40770, 80, 1897734862, 0, TCP_SYN, 64860), {
+    id: 23039,
+  });
+
+  it('VXLAN on 4789 and 8472', () => {
+    for (const port of [4789, 8472]) {
+      const frame = eth(
+        0x0800,
+        ipv4(
+          17,
+          '192.168.56.11',
+          '192.168.56.12',
+          udp(43311, port, Buffer.concat([hex('08000000 00000100'), eth(0x0800, inner)])),
+        ),
+      );
+      const p = decode(1, frame);
+      expect([p.status, p.encapCount, p.ipId, p.dstPort, ...ip(p)]).toEqual([
+        STATUS_OK,
+        1,
+        23039,
+        80,
+        '10.233.64.94',
+        '10.233.65.111',
+      ]);
+      const o = p.encaps[0];
+      expect([o.kind, o.vni, o.srcPort, o.dstPort, o.protocol, formatAddress(o.src, 4)]).toEqual([
+        ENCAP_VXLAN,
+        1,
+        43311,
+        port,
+        17,
+        '192.168.56.11',
+      ]);
+    }
+  });
+
+  it('Geneve with options, carrying Ethernet or IPv6 directly', () => {
+    const opts = Buffer.alloc(8, 0);
+    const geneveEth = Buffer.concat([
+      Buffer.from([2, 0]),
+      u16(0x6558),
+      u32(0xabcdef << 8),
+      opts,
+      eth(0x0800, inner),
+    ]);
+    const p = decode(101, ipv4(17, '172.16.0.1', '172.16.0.2', udp(5000, 6081, geneveEth)));
+    expect([p.encaps[0].kind, p.encaps[0].vni, p.dstPort]).toEqual([ENCAP_GENEVE, 0xabcdef, 80]);
+    const six = ipv6(17, 'fd00::a', 'fd00::b', udp(1, 2, Buffer.alloc(4)));
+    const geneve6 = Buffer.concat([Buffer.from([0, 0]), u16(0x86dd), u32(5 << 8), six]);
+    const q = decode(101, ipv4(17, '172.16.0.1', '172.16.0.2', udp(5000, 6081, geneve6)));
+    expect([q.ipVersion, q.encaps[0].vni, ...ip(q)]).toEqual([6, 5, 'fd00::a', 'fd00::b']);
+  });
+
+  it('GRE with a key, GRE with Ethernet, IP-in-IP and IPv6-in-IPv4', () => {
+    const gre = decode(
+      101,
+      ipv4(47, '1.1.1.1', '2.2.2.2', Buffer.concat([u16(0x2000), u16(0x0800), u32(99), inner])),
+    );
+    expect([gre.encaps[0].kind, gre.encaps[0].vni, gre.encaps[0].protocol, gre.dstPort]).toEqual([
+      ENCAP_GRE,
+      99,
+      47,
+      80,
+    ]);
+    const teb = decode(
+      101,
+      ipv4(47, '1.1.1.1', '2.2.2.2', Buffer.concat([u16(0), u16(0x6558), eth(0x0800, inner)])),
+    );
+    expect([teb.encaps[0].vni, teb.ipId]).toEqual([-1, 23039]);
+    const ipip = decode(101, ipv4(4, '1.1.1.1', '2.2.2.2', inner));
+    expect([ipip.encaps[0].kind, ...ip(ipip)]).toEqual([ENCAP_IPIP, '10.233.64.94', '10.233.65.111']);
+    const sixin4 = decode(
+      101,
+      ipv4(41, '1.1.1.1', '2.2.2.2', ipv6(17, '2001:db8::1', '2001:db8::2', udp(1, 2, Buffer.alloc(0)))),
+    );
+    expect([sixin4.encaps[0].kind, sixin4.ipVersion, formatAddress(sixin4.encaps[0].src, 4)]).toEqual([
+      ENCAP_IPIP,
+      6,
+      '1.1.1.1',
+    ]);
+  });
+
+  it('stops at a nesting depth of MAX_ENCAP_DEPTH, and a reused record forgets the last packet', () => {
+    let nested = inner;
+    for (let i = 0; i <= MAX_ENCAP_DEPTH; i++) nested = ipv4(4, '1.1.1.1', '2.2.2.2', nested);
+    const out = new DecodedPacket();
+    decode(101, nested, nested.length, out);
+    expect([out.status, out.reason, out.encapCount]).toEqual([
+      STATUS_MALFORMED,
+      'tunnels nested too deep',
+      MAX_ENCAP_DEPTH,
+    ]);
+    decode(101, ipv4(17, '10.0.0.1', '10.0.0.2', udp(1, 2, Buffer.alloc(0))), undefined, out);
+    expect([out.status, out.reason, out.encapCount, out.protocol, out.tcpSeq, out.hasEmbedded]).toEqual([
+      STATUS_OK,
+      null,
+      0,
+      17,
+      0,
+      false,
+    ]);
+  });
+});
