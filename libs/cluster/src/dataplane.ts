@@ -166,7 +166,7 @@ function addRules(
       form,
       source,
       line: fe.line,
-      backends: ps.backends.map((b) => ({
+      backends: (fe.backends ?? ps.backends).map((b) => ({
         ip: b.ip,
         port: b.port,
         share: b.share,

@@ -122,6 +122,8 @@ export interface ProgrammedFrontend {
   ip?: string;
   port: number;
   line: number;
+  /** Set when this frontend reaches a different backend set than the service chain (traffic policy Local). */
+  backends?: ProgrammedBackend[];
 }
 
 export interface ProgrammedBackend extends HostPort {

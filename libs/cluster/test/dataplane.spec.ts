@@ -200,6 +200,25 @@ describe('planted mismatches', () => {
     expect(model.mismatches.find((m) => m.kind === 'WEIGHT_ZERO')!.line).toBe(16);
   });
 
+  it('iptables with traffic policy Local: external frontends expect only node-local endpoints', () => {
+    const model = buildDataplaneModel([
+      local_('ipvs-cluster/kubectl-get-all.yaml'),
+      local_('ipvs-cluster/worker-2-iptables-save.txt', { node: 'worker-2' }),
+    ]);
+    expect(facts(model.mismatches)).toEqual(['NO_ENDPOINTS worker-2 iptables tcp/10.111.2.3:443']);
+    const nodePort = model.frontends.find((f) => f.id === 'tcp/*:30080')!;
+    expect(nodePort.programmed[0]!.backends.map((b) => [b.ip, b.share])).toEqual([['10.244.1.9', 1]]);
+    // The same rules on worker-1 would be wrong: its local endpoint is missing, worker-2's is not local.
+    const misplaced = buildDataplaneModel([
+      local_('ipvs-cluster/kubectl-get-all.yaml'),
+      local_('ipvs-cluster/worker-2-iptables-save.txt', { node: 'worker-1' }),
+    ]);
+    expect(facts(misplaced.mismatches).filter((f) => f.includes('30080'))).toEqual([
+      'ENDPOINT_NOT_PROGRAMMED worker-1 iptables tcp/*:30080 10.244.0.5:8080',
+      'STALE_BACKEND worker-1 iptables tcp/*:30080 10.244.1.9:8080',
+    ]);
+  });
+
   it('is plain JSON', () => {
     const model = buildDataplaneModel(scenarioSnapshots('single-node/nodeport-masq'));
     expect(JSON.parse(JSON.stringify(model))).toEqual(model);

@@ -49,6 +49,29 @@ describe('iptables-save', () => {
   });
 });
 
+describe('iptables-save: LoadBalancer, traffic policy Local, affinity', () => {
+  it('gives the external frontends their node-local backends and keeps affinity shortcuts out of the split', () => {
+    const s = as(local_('ipvs-cluster/worker-2-iptables-save.txt'), 'iptables-save');
+    const web = s.data.services.find((x) => x.service === 'shop/web:http')!;
+    expect(web.sessionAffinity).toBe(true);
+    expect(web.backends.map((b) => [b.ip, b.share])).toEqual([
+      ['10.244.0.5', 0.5],
+      ['10.244.1.9', 0.5],
+    ]);
+    expect(web.frontends.map((f) => [f.kind, f.ip, f.port, f.backends?.map((b) => [b.ip, b.share])])).toEqual(
+      [
+        ['ClusterIP', '10.104.5.7', 80, undefined],
+        ['LoadBalancer', '203.0.113.10', 80, [['10.244.1.9', 1]]],
+        ['NodePort', undefined, 30080, [['10.244.1.9', 1]]],
+      ],
+    );
+    expect(s.data.services.find((x) => x.service === 'shop/legacy:https')!.rejected).toEqual({
+      how: 'icmp-port-unreachable',
+      line: 28,
+    });
+  });
+});
+
 describe('nft list ruleset', () => {
   it('reads iptables-mode rules printed through iptables-nft (single node)', () => {
     const s = as(shared_('single-node/diagnostics/snapshot/node-nft-list-ruleset.txt'), 'nft');

@@ -7,7 +7,13 @@
 //   filter KUBE-SERVICES / KUBE-EXTERNAL-SERVICES: REJECT for "ns/svc:port has no endpoints"
 // H is the same hash for every chain of one service port, so it joins them.
 import { formatHostPort, hostOf, parseHostPort, serviceFromComment } from '../text.js';
-import type { FrontendKind, ProgrammedBackend, ProgrammedService, Protocol } from '../types.js';
+import type {
+  FrontendKind,
+  ProgrammedBackend,
+  ProgrammedFrontend,
+  ProgrammedService,
+  Protocol,
+} from '../types.js';
 
 export interface KubeRule {
   line: number;
@@ -43,6 +49,7 @@ function frontendKind(comment: string | undefined): FrontendKind {
 
 export function extractKubeServices(nat: Chains, filter: Chains): ProgrammedService[] {
   const byHash = new Map<string, ProgrammedService & { entry: string }>();
+  const entries = new Map<ProgrammedFrontend, string>();
   const out: ProgrammedService[] = [];
   const serviceFor = (hash: string, entry: string, rule: KubeRule) => {
     let svc = byHash.get(hash);
@@ -60,14 +67,28 @@ export function extractKubeServices(nat: Chains, filter: Chains): ProgrammedServ
     const ip = rule.dst ? hostOf(rule.dst) : undefined;
     if (!hash || !ip || rule.dport === undefined) continue;
     const svc = serviceFor(hash, rule.target!, rule);
-    svc.frontends.push({ kind: frontendKind(rule.comment), ip, port: rule.dport, line: rule.line });
+    const fe: ProgrammedFrontend = {
+      kind: frontendKind(rule.comment),
+      ip,
+      port: rule.dport,
+      line: rule.line,
+    };
+    svc.frontends.push(fe);
+    entries.set(fe, rule.target!);
   }
   for (const rule of nat.get('KUBE-NODEPORTS') ?? []) {
     const hash = serviceHash(rule.target);
     if (!hash || rule.dport === undefined) continue;
     const svc = serviceFor(hash, rule.target!, rule);
     const ip = rule.dst ? hostOf(rule.dst) : undefined;
-    svc.frontends.push({ kind: 'NodePort', ...(ip ? { ip } : {}), port: rule.dport, line: rule.line });
+    const fe: ProgrammedFrontend = {
+      kind: 'NodePort',
+      ...(ip ? { ip } : {}),
+      port: rule.dport,
+      line: rule.line,
+    };
+    svc.frontends.push(fe);
+    entries.set(fe, rule.target!);
   }
 
   for (const [hash, svc] of byHash) {
@@ -83,6 +104,14 @@ export function extractKubeServices(nat: Chains, filter: Chains): ProgrammedServ
     if (svc.backends.length === 0) {
       const refusal = [...seen].flatMap((c) => nat.get(c) ?? []).find((r) => isRefusal(r.target));
       if (refusal) svc.rejected = { how: refusal.rejectWith ?? refusal.target!, line: refusal.line };
+    }
+    // externalTrafficPolicy Local: KUBE-EXT-* leads to KUBE-SVL-* (node-local endpoints only), so an
+    // external frontend can have its own, smaller backend set.
+    for (const fe of svc.frontends) {
+      const entry = entries.get(fe);
+      if (!entry || entry === start) continue;
+      const own = resolve(nat, entry, 1, new Set());
+      if (!sameBackends(own, svc.backends)) fe.backends = own;
     }
     const { entry: _entry, ...plain } = svc;
     out.push(plain);
@@ -155,4 +184,13 @@ export function mergeBackends(list: ProgrammedBackend[]): ProgrammedBackend[] {
     else byKey.set(key, { ...b });
   }
   return [...byKey.values()];
+}
+
+function sameBackends(a: ProgrammedBackend[], b: ProgrammedBackend[]): boolean {
+  const key = (l: ProgrammedBackend[]) =>
+    l
+      .map((x) => `${formatHostPort(x.ip, x.port)}=${x.share.toFixed(6)}`)
+      .sort()
+      .join(',');
+  return key(a) === key(b);
 }

@@ -5,7 +5,14 @@
 //   chain service-HASH-ns/name/tcp/http { numgen random mod 2 vmap { 0 : goto endpoint-…, 1 : goto endpoint-… } }
 //   chain endpoint-HASH-ns/name/tcp/http__10.244.1.5/80 { meta l4proto tcp dnat to 10.244.1.5:80 }
 import { canonicalIp, parseHostPort, serviceFromComment, toProtocol } from '../text.js';
-import type { FrontendKind, NftData, ProgrammedBackend, ProgrammedService, Protocol } from '../types.js';
+import type {
+  FrontendKind,
+  NftData,
+  ProgrammedBackend,
+  ProgrammedFrontend,
+  ProgrammedService,
+  Protocol,
+} from '../types.js';
 import { mergeBackends } from './kube-chains.js';
 
 type Table = NftData['tables'][number];
@@ -77,12 +84,17 @@ export function extractNftKubeProxy(table: Table): ProgrammedService[] {
       };
       byHash.set(named.hash, svc);
       out.push(svc);
-      // Backends come from the service chain; external-* chains only add masquerading in front of it.
+      // The service's backends come from its service chain; external-* chains put masquerading in front.
       const serviceChain = el.chain!.replace(/^(?:external|cluster|local|firewall)-/, 'service-');
       const start = chains.has(serviceChain) ? serviceChain : el.chain!;
       svc.backends = mergeBackends(resolve(chains, start, 1, new Set()));
     }
-    svc.frontends.push({ kind, ...(el.ip ? { ip: el.ip } : {}), port: el.port!, line });
+    const fe: ProgrammedFrontend = { kind, ...(el.ip ? { ip: el.ip } : {}), port: el.port!, line };
+    // Under externalTrafficPolicy Local the external chain leads elsewhere (node-local endpoints only).
+    const own = mergeBackends(resolve(chains, el.chain!, 1, new Set()));
+    const key = (l: ProgrammedBackend[]) => l.map((b) => `${b.ip}:${b.port}=${b.share.toFixed(6)}`).join(',');
+    if (own.length && key(own) !== key(svc.backends)) fe.backends = own;
+    svc.frontends.push(fe);
   };
   for (const el of elements('service-ips'))
     add(
