@@ -81,7 +81,12 @@ function pgConfig(url) {
   if (sslmode === 'require' || sslmode === 'verify-ca' || sslmode === 'verify-full') {
     config.ssl = sslmode === 'require' ? { rejectUnauthorized: false } : true;
   }
-  return { config, schema: params.get('schema') ?? undefined };
+  const schema = params.get('schema') ?? undefined;
+  if (schema && schema !== 'public') {
+    // The WASM engine ignores the adapter's schema and would migrate `public`; refuse rather than do that.
+    throw new Error(`?schema=${schema}: this schema engine host supports only the public schema`);
+  }
+  return { config, schema };
 }
 
 function describeServer(config) {
@@ -321,9 +326,16 @@ function connectionErrorToUserError(error, config) {
 }
 
 async function runCliCommand(command, datasource) {
-  if (!datasource?.url) throw new Error('The `cli` subcommands need --datasource with a url');
-  const { config } = pgConfig(datasource.url);
+  // The CLI ignores the first line of stderr, and reads the error from the ERROR lines after it.
   log('INFO', `cli ${command}`);
+  let config;
+  try {
+    if (!datasource?.url) throw new Error('The `cli` subcommands need --datasource with a url');
+    config = pgConfig(datasource.url).config;
+  } catch (error) {
+    log('ERROR', error.message);
+    return 1;
+  }
   try {
     switch (command) {
       case 'can-connect-to-database':
@@ -399,7 +411,6 @@ async function serve(args) {
     if (typeof line === 'string' && line.startsWith('{')) process.stderr.write(`${line}\n`);
     else log('INFO', String(line));
   };
-  const mainConn = pgConfig(url);
   let factory = null;
   let enginePromise = null;
   // The engine connects when it is constructed, so it is constructed on the first request: a database
@@ -409,7 +420,7 @@ async function serve(args) {
   const getEngine = (method, params) => {
     enginePromise ??= (async () => {
       let engineUrl = url;
-      if (method === 'diff' && !usesDatabase(params) && !(await databaseExists(mainConn.config))) {
+      if (method === 'diff' && !usesDatabase(params) && !(await databaseExists(pgConfig(url).config))) {
         const u = new URL(url);
         u.pathname = '/postgres';
         engineUrl = u.toString();
