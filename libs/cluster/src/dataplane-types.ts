@@ -16,7 +16,9 @@ export type MismatchKind =
   /** No usable endpoints: kube-proxy rejects (or drops) the traffic, or the virtual service is empty. */
   | 'NO_ENDPOINTS'
   /** Every endpoint is programmed but the split of new connections differs from the intended one. */
-  | 'SHARE_MISMATCH';
+  | 'SHARE_MISMATCH'
+  /** The node's neighbour table (`ip neigh`) has the backend INCOMPLETE or FAILED: nobody answers ARP/NDP for it. */
+  | 'BACKEND_UNREACHABLE';
 
 export interface IntendedBackend {
   ip: string;

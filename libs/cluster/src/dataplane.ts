@@ -51,6 +51,7 @@ export function buildDataplaneModel(snapshots: ParsedSnapshot[]): DataplaneModel
         : undefined;
   if (mode) model.proxyMode = mode;
   for (const f of model.frontends) model.mismatches.push(...compare(f));
+  model.mismatches.push(...unreachableBackends(model.frontends, snapshots));
   return model;
 }
 
@@ -338,6 +339,45 @@ function compare(f: Frontend): DataplaneMismatch[] {
           sources: src,
           line: p.line,
           message: `${p.node}: ${label} splits new connections ${p.backends.map((b) => `${formatHostPort(b.ip, b.port)}=${(b.share * 100).toFixed(1)}%`).join(', ')}; expected ${(100 / expected.length).toFixed(1)}% each`,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/** Backends a node sends traffic to whose neighbour entry on that node failed: the stale-endpoint signature. */
+function unreachableBackends(frontends: Frontend[], snapshots: ParsedSnapshot[]): DataplaneMismatch[] {
+  const failed = new Map<string, { state: string; source: string; line: number }>();
+  for (const s of snapshots) {
+    if (s.kind !== 'ip-neigh') continue;
+    for (const n of s.data.neighbors) {
+      if (n.state === 'INCOMPLETE' || n.state === 'FAILED') {
+        failed.set(`${s.node ?? s.name}|${n.ip}`, { state: n.state, source: s.name, line: n.line });
+      }
+    }
+  }
+  const out: DataplaneMismatch[] = [];
+  if (failed.size === 0) return out;
+  for (const f of frontends) {
+    const reported = new Set<string>();
+    for (const p of f.programmed) {
+      for (const b of p.backends) {
+        const hit = failed.get(`${p.node}|${b.ip}`);
+        const backend = formatHostPort(b.ip, b.port);
+        if (!hit || reported.has(`${p.node}|${backend}`)) continue;
+        reported.add(`${p.node}|${backend}`);
+        const pod = f.intended.find((x) => x.ip === b.ip && x.port === b.port)?.pod;
+        out.push({
+          kind: 'BACKEND_UNREACHABLE',
+          frontend: f.id,
+          ...(f.service ? { service: f.service } : {}),
+          node: p.node,
+          backend,
+          ...(pod ? { pod } : {}),
+          sources: [hit.source, p.source],
+          line: hit.line,
+          message: `${p.node}: backend ${backend} of ${f.service ?? f.id} is programmed but its neighbour entry is ${hit.state}: nothing answers at that address`,
         });
       }
     }

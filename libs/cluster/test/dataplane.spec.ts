@@ -77,6 +77,26 @@ describe('dataplane model over the lab fixtures', () => {
     expect(rst.message).toMatch(/rejects .* \(tcp-reset\)/);
   });
 
+  it('reports a programmed backend nobody answers for (ip neigh INCOMPLETE: the stale endpoint case)', () => {
+    const model = buildDataplaneModel([
+      kubectlDiag(),
+      shared_(`${DIAG}node-iptables-save.txt`, { node: 'k8s-compute-02' }),
+      shared_(`${DIAG}node-ip-neigh.txt`, { node: 'k8s-compute-02' }),
+    ]);
+    const unreachable = model.mismatches.filter((m) => m.kind === 'BACKEND_UNREACHABLE');
+    expect(unreachable).toEqual([
+      expect.objectContaining({
+        frontend: 'tcp/10.233.20.51:80',
+        service: 'network-test/nginx-gone:http',
+        node: 'k8s-compute-02',
+        backend: '10.233.67.250:80',
+        pod: 'network-test/nginx-gone-7c8d9e0f1a-zz9xq',
+        sources: ['node-ip-neigh.txt', 'node-iptables-save.txt'],
+        line: 8,
+      }),
+    ]);
+  });
+
   it('reports no endpoints from kubectl alone when no dataplane snapshot was given', () => {
     const model = buildDataplaneModel([kubectlDiag()]);
     expect(facts(model.mismatches)).toEqual([
