@@ -5,6 +5,8 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { ConfigModule, PersistenceModule } from '#platform';
 import { AnalysesModule } from './analyses/analyses.module.js';
 import { AuthGuard } from './auth/auth.guard.js';
+import { CapturesModule } from './captures/captures.module.js';
+import { SnapshotsModule } from './snapshots/snapshots.module.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { VersionResolver } from './graphql/version.resolver.js';
 import { HealthModule } from './health/health.module.js';
@@ -23,6 +25,8 @@ import { HealthModule } from './health/health.module.js';
     }),
     HealthModule,
     AnalysesModule,
+    CapturesModule,
+    SnapshotsModule,
   ],
   providers: [
     VersionResolver,

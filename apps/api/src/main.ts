@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { applyMigrations } from '#persistence';
 import { closeOnSignals, preflight } from '#platform';
 import { AppModule } from './app.module.js';
+import { useBodyParsers } from './common/body-parsers.js';
 import { NATLENS_VERSION } from './version.js';
 
 async function bootstrap(): Promise<void> {
@@ -20,10 +21,11 @@ async function bootstrap(): Promise<void> {
   }
 
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
-    rawBody: true,
+    bodyParser: false,
     logger: config.logLevel === 'debug' ? undefined : ['log', 'warn', 'error'],
   });
   closeOnSignals(app, 'api');
+  useBodyParsers(app);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -4,3 +4,4 @@ export * from './preflight.js';
 export * from './redis.js';
 export * from './persistence.module.js';
 export * from './shutdown.js';
+export * from './storage.js';

@@ -1,11 +1,19 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Config } from '#config';
-import { AnalysesRepository, createPrismaClient, ProjectsRepository, type PrismaClient } from '#persistence';
+import {
+  AnalysesRepository,
+  CapturesRepository,
+  createPrismaClient,
+  ProjectsRepository,
+  SnapshotsRepository,
+  type PrismaClient,
+} from '#persistence';
 import { CONFIG } from './config.module.js';
+import { UploadStorage } from './storage.js';
 
 export const PRISMA = Symbol('PRISMA');
 
-/** One Prisma client per process, and the repositories built on it. */
+/** One Prisma client per process, the repositories built on it, and the upload store. */
 @Global()
 @Module({
   providers: [
@@ -14,18 +22,27 @@ export const PRISMA = Symbol('PRISMA');
       inject: [CONFIG],
       useFactory: (config: Config): PrismaClient => createPrismaClient(config.databaseUrl),
     },
+    ...[ProjectsRepository, AnalysesRepository, CapturesRepository, SnapshotsRepository].map(
+      (Repository) => ({
+        provide: Repository,
+        inject: [PRISMA],
+        useFactory: (prisma: PrismaClient) => new Repository(prisma),
+      }),
+    ),
     {
-      provide: ProjectsRepository,
-      inject: [PRISMA],
-      useFactory: (p: PrismaClient) => new ProjectsRepository(p),
-    },
-    {
-      provide: AnalysesRepository,
-      inject: [PRISMA],
-      useFactory: (p: PrismaClient) => new AnalysesRepository(p),
+      provide: UploadStorage,
+      inject: [CONFIG],
+      useFactory: (config: Config) => new UploadStorage(config.storageDir),
     },
   ],
-  exports: [PRISMA, ProjectsRepository, AnalysesRepository],
+  exports: [
+    PRISMA,
+    ProjectsRepository,
+    AnalysesRepository,
+    CapturesRepository,
+    SnapshotsRepository,
+    UploadStorage,
+  ],
 })
 export class PersistenceModule implements OnApplicationShutdown {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
