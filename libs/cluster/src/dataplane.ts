@@ -51,7 +51,7 @@ export function buildDataplaneModel(snapshots: ParsedSnapshot[]): DataplaneModel
         : undefined;
   if (mode) model.proxyMode = mode;
   for (const f of model.frontends) model.mismatches.push(...compare(f));
-  model.mismatches.push(...unreachableBackends(model.frontends, snapshots));
+  model.mismatches.push(...unreachableBackends(model.frontends, snapshots, nodeOf));
   return model;
 }
 
@@ -347,13 +347,17 @@ function compare(f: Frontend): DataplaneMismatch[] {
 }
 
 /** Backends a node sends traffic to whose neighbour entry on that node failed: the stale-endpoint signature. */
-function unreachableBackends(frontends: Frontend[], snapshots: ParsedSnapshot[]): DataplaneMismatch[] {
+function unreachableBackends(
+  frontends: Frontend[],
+  snapshots: ParsedSnapshot[],
+  nodeOf: (s: ParsedSnapshot) => string,
+): DataplaneMismatch[] {
   const failed = new Map<string, { state: string; source: string; line: number }>();
   for (const s of snapshots) {
     if (s.kind !== 'ip-neigh') continue;
     for (const n of s.data.neighbors) {
       if (n.state === 'INCOMPLETE' || n.state === 'FAILED') {
-        failed.set(`${s.node ?? s.name}|${n.ip}`, { state: n.state, source: s.name, line: n.line });
+        failed.set(`${nodeOf(s)}|${n.ip}`, { state: n.state, source: s.name, line: n.line });
       }
     }
   }
