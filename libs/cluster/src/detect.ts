@@ -25,6 +25,7 @@ export function sniffSnapshotKind(text: string): SnapshotKind | undefined {
   const head = text.slice(0, 64 * 1024);
   if (/^\s*\[/.test(head)) {
     if (/"ifname"\s*:|"addr_info"\s*:/.test(head)) return 'ip-addr';
+    if (/"lladdr"\s*:|"state"\s*:\s*\[/.test(head)) return 'ip-neigh';
     if (/"dst"\s*:/.test(head)) return 'ip-route';
     if (/"kind"\s*:/.test(head)) return 'kubectl';
     return undefined;
@@ -49,7 +50,7 @@ function isKubeProxyConfigText(head: string): boolean {
   }
   return (
     /["']?kind["']?\s*:\s*["']?ConfigMap\b/.test(head) &&
-    /["']?name["']?\s*:\s*["']?kube-proxy["']?\s*,?\s*$/m.test(head) &&
+    /["']?name["']?\s*:\s*["']?kube-proxy["']?\s*(?:[,}]|$)/m.test(head) &&
     /config\.conf/.test(head)
   );
 }

@@ -38,6 +38,20 @@ describe('detectSnapshotKind', () => {
     expect(detectSnapshotKind(localText(path))).toBe(kind);
   });
 
+  it('recognises compact one-line JSON', () => {
+    const cm =
+      '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"kube-proxy","namespace":"kube-system"},"data":{"config.conf":"mode: ipvs"}}';
+    expect(detectSnapshotKind(cm)).toBe('kube-proxy-config');
+    expect(
+      detectSnapshotKind(
+        '[{"dst":"10.0.0.1","dev":"eth0","lladdr":"02:00:00:00:00:01","state":["REACHABLE"]}]',
+      ),
+    ).toBe('ip-neigh');
+    expect(detectSnapshotKind('[{"dst":"default","gateway":"10.0.0.1","dev":"eth0","flags":[]}]')).toBe(
+      'ip-route',
+    );
+  });
+
   it('rejects text that is no snapshot with a typed error naming the first line', () => {
     expect(sniffSnapshotKind('hello world\n')).toBeUndefined();
     const err = (() => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseSnapshot } from '../src/index.js';
 import { as, local_, shared_ } from './helpers.js';
 
 describe('ip addr', () => {
@@ -84,6 +85,20 @@ describe('ip neigh', () => {
       ip: '10.233.65.0',
       state: 'PERMANENT',
     });
+  });
+});
+
+describe('ip -j neigh', () => {
+  it('reads the JSON form', () => {
+    const text =
+      '[{"dst":"10.233.67.99","dev":"cni0","lladdr":"ba:d6:be:a1:b0:26","state":["REACHABLE"]},' +
+      '{"dst":"10.233.67.250","dev":"cni0","state":["INCOMPLETE"]},{"dst":"fe80::1","dev":"eth0","lladdr":"02:00:00:00:00:01","router":null,"state":["STALE"]}]';
+    const s = as(parseSnapshot(text, { name: 'neigh.json' }), 'ip-neigh');
+    expect(s.data.neighbors.map((n) => [n.ip, n.state, n.router ?? false])).toEqual([
+      ['10.233.67.99', 'REACHABLE', false],
+      ['10.233.67.250', 'INCOMPLETE', false],
+      ['fe80::1', 'STALE', true],
+    ]);
   });
 });
 
