@@ -312,7 +312,11 @@ class Builder {
       });
     }
     for (const [ip, list] of this.claims) {
-      const keys = [...new Set(list.map((c) => c.key))];
+      // A Service may legitimately use a node's address as external or load-balancer IP (k3s ServiceLB,
+      // externalIPs set to a node): that is sharing, not a conflict. Anything else claimed twice is.
+      const shared = (c: Claim) => c.role === 'external-ip' || c.role === 'load-balancer-ip';
+      const owners = list.some((c) => c.role.startsWith('node-')) ? list.filter((c) => !shared(c)) : list;
+      const keys = [...new Set(owners.map((c) => c.key))];
       if (keys.length < 2) continue;
       this.conflicts.push({
         ip,
@@ -337,8 +341,21 @@ class Builder {
       const ip = canonicalIp(rawIp);
       if (!ip) return [];
       const out: AddressMatch[] = [];
+      // With a port, a Service VIP that does not serve that port ranks after the other owners of the IP.
+      const misses = (c: Claim) => {
+        if (port === undefined || c.role.startsWith('node-') || c.role === 'pod-ip') return 0;
+        const e = this.entity(c.key);
+        const svc = e?.kind === 'LoadBalancer' ? this.services.get(e.service) : e;
+        const serves =
+          svc?.kind === 'Service' &&
+          svc.ports.some((p) => p.port === port && (!protocol || p.protocol === protocol));
+        return serves ? 0 : 1;
+      };
       const claims = [...(this.claims.get(ip) ?? [])].sort(
-        (a, b) => ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role) || b.sources.size - a.sources.size,
+        (a, b) =>
+          misses(a) - misses(b) ||
+          ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role) ||
+          b.sources.size - a.sources.size,
       );
       // A node address plus a NodePort is the Service, not the node.
       if (port !== undefined && claims.some((c) => c.role.startsWith('node-'))) {

@@ -171,6 +171,32 @@ describe('address book lookups', () => {
   });
 });
 
+describe('shared addresses', () => {
+  it('a Service using a node address as external IP is not a conflict; the port decides', () => {
+    const yaml = [
+      'apiVersion: v1',
+      'kind: List',
+      'items:',
+      '- {apiVersion: v1, kind: Node, metadata: {name: n1}, status: {addresses: [{type: InternalIP, address: 192.168.1.10}]}}',
+      '- apiVersion: v1',
+      '  kind: Service',
+      '  metadata: {name: ingress, namespace: edge}',
+      '  spec:',
+      '    clusterIP: 10.96.7.7',
+      '    externalIPs: [192.168.1.10]',
+      '    ports: [{name: https, port: 443, protocol: TCP}]',
+      '  status: {loadBalancer: {ingress: [{ip: 192.168.1.10}]}}',
+    ].join('\n');
+    const book = buildAddressBook([parseSnapshot(yaml, { name: 'svc.yaml' })]);
+    expect(book.conflicts).toEqual([]);
+    expect(book.lookup('192.168.1.10', 443, 'tcp')).toMatchObject({
+      kind: 'Service',
+      serviceName: 'edge/ingress:https',
+    });
+    expect(book.lookup('192.168.1.10', 22, 'tcp')).toMatchObject({ kind: 'Node', name: 'n1' });
+  });
+});
+
 describe('conflicting facts are reported, not overwritten', () => {
   const text = sharedText('single-node/clusterip/snapshot/kubectl-get-svc-pods-endpointslices-nodes.json');
 
