@@ -181,8 +181,7 @@ export class Correlator {
     for (let c = 0; c < this.index.length; c++) {
       const limit = tc + this.offsets[c] - this.options.tcpIdleNs;
       for (const [key, ps] of this.index[c]) {
-        const last = Math.max(ps.last[0] || -Infinity, ps.last[1] || -Infinity);
-        if (last < limit) this.index[c].delete(key);
+        if (ps.lastSeen() < limit) this.index[c].delete(key);
       }
     }
   }

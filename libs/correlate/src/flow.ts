@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { communityId } from '#decode';
 import { hasPorts, packetTypeName, protocolName } from './endpoint.js';
 import { findRoot, parityToRoot, type PerspectiveState } from './perspective.js';
-import { outerOf, toTranslation, tupleOf, type TranslationContext } from './translation.js';
+import { outerOf, toTranslations, tupleOf, type TranslationContext } from './translation.js';
 import type {
   AddressLookup,
   CapturePoint,
@@ -94,7 +94,7 @@ export function buildFlow(
   for (const p of members) {
     for (const hop of p.hops) {
       const direction = hop.fromDir === rd(p) ? 'request' : 'reply';
-      translations.push({ order: hop.firstTc, t: toTranslation(p, hop, direction, ctx) });
+      for (const t of toTranslations(p, hop, direction, ctx)) translations.push({ order: hop.firstTc, t });
     }
   }
   translations.sort((x, y) => dirRank(x.t.direction) - dirRank(y.t.direction) || x.order - y.order);

@@ -28,6 +28,7 @@ export class PairingWindow {
   /** Adds the sighting to its group and returns the group. */
   place(fp: number, s: Sighting): PacketGroup {
     let best: PacketGroup | null = null;
+    let second: PacketGroup | null = null;
     let bestD = Infinity;
     let secondD = Infinity;
     const limit = s.tc - this.options.windowNs;
@@ -35,10 +36,9 @@ export class PairingWindow {
       if (g.firstTc < limit) break;
       const d = this.distance(g, s);
       if (d < bestD) {
-        secondD = bestD;
-        bestD = d;
-        best = g;
-      } else if (d < secondD) secondD = d;
+        [second, secondD] = [best, bestD];
+        [best, bestD] = [g, d];
+      } else if (d < secondD) [second, secondD] = [g, d];
     }
     if (best === null) {
       best = new PacketGroup(fp, s.tc);
@@ -49,9 +49,10 @@ export class PairingWindow {
       }
       this.open.set(fp, best);
       this.queue.push(best);
-    } else if (secondD - bestD < this.options.ambiguityNs && !best.ambiguous) {
+    } else if (second !== null && secondD - bestD < this.options.ambiguityNs && !sameFlow(best, second)) {
+      // Two packets of different (or unknown) flows fit about as well: pairing would be a guess.
+      if (!best.ambiguous) this.ambiguous++;
       best.ambiguous = true;
-      this.ambiguous++;
     }
     best.sightings.push(s);
     return best;
@@ -63,10 +64,15 @@ export class PairingWindow {
     const sRoot = findRoot(s.p);
     for (const x of g.sightings) {
       const gap = Math.abs(s.tc - x.tc);
-      if (x.p === s.p && x.ifIndex === s.ifIndex && x.pktType === s.pktType && x.dir === s.dir) {
-        // Seen at this very point already: another packet with the same fingerprint.
-        if (s.ifIndex >= 0 || gap > this.options.unknownInterfaceDupNs) return Infinity;
+      if (x.capture === s.capture && x.ifIndex === s.ifIndex && x.pktType === s.pktType) {
+        // One interface sees a packet pass one way once: a repeat there is another packet.
+        // Without interface indexes "same point" may be two interfaces: allow a copy of the
+        // same tuple within a moment, or another tuple (a translation on the way out).
+        if (s.ifIndex >= 0 || (x.p === s.p && gap > this.options.unknownInterfaceDupNs)) return Infinity;
       }
+      // A packet has one sender and one receiver: two endpoints sending (or receiving) the
+      // same fingerprint are two packets.
+      if (s.rank !== 1 && x.rank === s.rank && x.capture !== s.capture) return Infinity;
       const xRoot = findRoot(x.p);
       if (xRoot === sRoot) {
         // Known to be one flow: the directions must agree with what pairing inferred before.
@@ -105,4 +111,10 @@ export class PairingWindow {
     else this.open.delete(g.fp);
     this.close(g);
   }
+}
+
+/** Do two groups' packets belong to one flow already known? */
+function sameFlow(a: PacketGroup, b: PacketGroup): boolean {
+  const ra = findRoot(a.sightings[0].p);
+  return ra.rank > 0 && ra === findRoot(b.sightings[0].p);
 }

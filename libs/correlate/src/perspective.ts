@@ -162,10 +162,15 @@ export class PerspectiveState {
     this.ifNames.push(p.ifName);
   }
 
+  /** Time of the latest packet in either direction (-Infinity before any). */
+  lastSeen(): number {
+    const [a, b] = this.last;
+    return Math.max(Number.isNaN(a) ? -Infinity : a, Number.isNaN(b) ? -Infinity : b);
+  }
+
   /** True when a new SYN on this tuple starts another connection (port reuse). */
   isReusedBy(p: CorrelatePacket, t: number, idleNs: number): boolean {
-    const lastT = Math.max(this.last[0] || 0, this.last[1] || 0);
-    if (t - lastT > idleNs) return true;
+    if (t - this.lastSeen() > idleNs) return true;
     return (
       this.protocol === 6 && (p.tcpFlags & (SYN | ACK)) === SYN && this.synDir >= 0 && p.seq !== this.synSeq
     );

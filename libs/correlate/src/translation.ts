@@ -1,6 +1,6 @@
 // What a hop changed: the kind follows from which addresses differ between the two sightings
 // (the reply direction's reverse NAT is named by what it changes too: SNAT back to the VIP).
-import { endpoint, hasPorts, packetTypeName, tunnelName } from './endpoint.js';
+import { endpoint, hasPorts, tunnelName } from './endpoint.js';
 import type { HopAggregate, PerspectiveState } from './perspective.js';
 import type { FlowDirection, OuterHeader, Translation, TranslationKind, TupleView } from './types.js';
 
@@ -24,38 +24,47 @@ export function outerOf(p: PerspectiveState): OuterHeader | null {
   return { tunnel: tunnelName(p.tunnel), src: p.outerSrc, dst: p.outerDst, vni: p.vni >= 0 ? p.vni : null };
 }
 
+/**
+ * What changed between two sightings of a packet: the tunnel step (ENCAP/DECAP) if any, then
+ * the NAT of the inner tuple, or NONE. A hop may do both (decapsulate and reverse-NAT at once).
+ */
 export function classify(
   from: PerspectiveState,
   fromDir: number,
   to: PerspectiveState,
   toDir: number,
-): TranslationKind {
-  if (from.tunnel === 0 && to.tunnel !== 0) return 'ENCAP';
-  if (from.tunnel !== 0 && to.tunnel === 0) return 'DECAP';
+): TranslationKind[] {
+  const kinds: TranslationKind[] = [];
   const [fs, fsp, fd, fdp] = sides(from, fromDir);
   const [ts, tsp, td, tdp] = sides(to, toDir);
   const srcChanged = fs !== ts || fsp !== tsp;
   const dstChanged = fd !== td || fdp !== tdp;
-  if (srcChanged && dstChanged) return 'DNAT_SNAT';
-  if (srcChanged) return 'SNAT';
-  if (dstChanged) return 'DNAT';
-  return 'NONE';
+  const nat: TranslationKind | null =
+    srcChanged && dstChanged ? 'DNAT_SNAT' : srcChanged ? 'SNAT' : dstChanged ? 'DNAT' : null;
+  if (from.tunnel !== 0 && to.tunnel === 0) kinds.push('DECAP');
+  if (nat !== null) kinds.push(nat);
+  if (from.tunnel === 0 && to.tunnel !== 0) kinds.push('ENCAP');
+  if (kinds.length === 0) kinds.push('NONE');
+  return kinds;
 }
 
 function sides(p: PerspectiveState, dir: number): [string, number, string, number] {
   return dir === 0 ? [p.aAddr, p.aPort, p.bAddr, p.bPort] : [p.bAddr, p.bPort, p.aAddr, p.aPort];
 }
 
-export function toTranslation(
+export function toTranslations(
   from: PerspectiveState,
   hop: HopAggregate,
   direction: FlowDirection,
   ctx: TranslationContext,
-): Translation {
+): Translation[] {
   const to = hop.to;
-  const kind = classify(from, hop.fromDir, to, hop.toDir);
   const shift = ctx.offset(to.domain) - ctx.offset(from.domain);
-  return {
+  const interfaces = {
+    before: ctx.interfaceName(from, hop.fromIf, hop.fromType),
+    after: ctx.interfaceName(to, hop.toIf, hop.toType),
+  };
+  return classify(from, hop.fromDir, to, hop.toDir).map((kind) => ({
     kind,
     direction,
     before: tupleOf(from, hop.fromDir),
@@ -63,19 +72,9 @@ export function toTranslation(
     outer: kind === 'ENCAP' ? outerOf(to) : kind === 'DECAP' ? outerOf(from) : null,
     capture: ctx.captureId(to.capture),
     fromCapture: ctx.captureId(from.capture),
-    interfaces: {
-      before:
-        ctx.interfaceName(from, hop.fromIf, hop.fromType) ?? interfaceFallback(hop.fromIf, hop.fromType),
-      after: ctx.interfaceName(to, hop.toIf, hop.toType) ?? interfaceFallback(hop.toIf, hop.toType),
-    },
+    interfaces,
     latencyNs: String(Math.round(hop.firstLatency - shift)),
     minLatencyNs: String(Math.round(hop.minLatency - shift)),
     packets: hop.packets,
-  };
-}
-
-function interfaceFallback(ifIndex: number, pktType: number): string | null {
-  if (ifIndex < 0) return null;
-  const type = packetTypeName(pktType);
-  return type ? `if${ifIndex}` : `if${ifIndex}`;
+  }));
 }

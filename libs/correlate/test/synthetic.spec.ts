@@ -1,0 +1,169 @@
+// What the fixtures lack, on synthetic captures written as pcap and read back through the real
+// reader and decoder: IPv6, identical retransmitted SYNs, IP ID 0, Geneve with a skewed clock,
+// and many concurrent connections reusing ports.
+import { describe, expect, it } from 'vitest';
+import { correlate, type CorrelationResult, type Flow } from '../src/index.js';
+import {
+  captures,
+  type Connection,
+  simulate,
+  SINGLE_NODE,
+  twoNodeGeneve,
+  type Endpoint,
+} from './helpers/lab.js';
+
+const T0 = 1_795_759_897_000_000_000n;
+const SERVICE: Endpoint = ['10.96.0.10', 80];
+const PODS: Endpoint[] = [
+  ['10.244.1.11', 8080],
+  ['10.244.2.22', 8080],
+  ['10.244.3.33', 8080],
+];
+
+function ep([ip, port]: Endpoint): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+function find(result: CorrelationResult, c: Connection): Flow[] {
+  return result.flows.filter((f) => f.client === ep(c.client) && f.service === ep(c.service));
+}
+
+function expectFound(result: CorrelationResult, c: Connection): Flow {
+  const flows = find(result, c).filter((f) => BigInt(f.firstNs) - c.start < 1_000_000_000n * 10n);
+  expect(flows.length, ep(c.client)).toBeGreaterThan(0);
+  const flow = flows
+    .sort((a, b) => Number(BigInt(a.firstNs) - BigInt(b.firstNs)))
+    .find((f) => BigInt(f.firstNs) >= c.start)!;
+  expect(flow.backend).toBe(ep(c.backend));
+  expect(flow.clientSeenByBackend).toBe(ep(c.snat ?? c.client));
+  expect(flow.state).toBe('CLOSED');
+  const dnat = flow.translations.find((t) => t.direction === 'request' && /DNAT/.test(t.kind))!;
+  expect(dnat.before).toEqual({ src: ep(c.client), dst: ep(c.service) });
+  expect(dnat.after).toEqual({ src: ep(c.snat ?? c.client), dst: ep(c.backend) });
+  return flow;
+}
+
+describe('synthetic captures', () => {
+  it('pairs IPv6 through DNAT', async () => {
+    const c: Connection = {
+      client: ['fd00:10::5', 41000],
+      service: ['fd00:96::a', 80],
+      backend: ['fd00:244::17', 8080],
+      start: T0,
+      isn: 123456789,
+    };
+    const result = correlate(await captures(SINGLE_NODE, simulate(SINGLE_NODE, [c])));
+    const flow = expectFound(result, c);
+    expect(flow.client).toBe('[fd00:10::5]:41000');
+    expect(flow.communityIds.client).toMatch(/^1:/);
+    expect(flow.communityIds.backend).not.toBe(flow.communityIds.client);
+    expect(flow.translations.find((t) => t.direction === 'reply' && t.kind === 'SNAT')?.after.src).toBe(
+      ep(c.service),
+    );
+    expect(result.flows).toHaveLength(1);
+    expect(result.conflicts + result.ambiguousPairings).toBe(0);
+  });
+
+  it('pairs identical retransmitted SYNs by time, each sighting with its own packet', async () => {
+    // IP ID 0 and no timestamps: three SYNs with one fingerprint, a second apart. The first two
+    // are lost after the node (its DNAT output is seen, the backend never gets them).
+    const c: Connection = {
+      client: ['10.244.0.5', 43000],
+      service: SERVICE,
+      backend: PODS[1],
+      start: T0,
+      isn: 987654321,
+      ipIdZero: true,
+      synAttempts: 3,
+      lostAfter: 'node',
+    };
+    const result = correlate(await captures(SINGLE_NODE, simulate(SINGLE_NODE, [c])));
+    const flow = expectFound(result, c);
+    expect(result.ambiguousPairings).toBe(0);
+    expect(result.flows).toHaveLength(1);
+    const client = flow.perspectives.find((p) => p.capture === 'client' && p.direction === 'request')!;
+    expect(client.syn).toBe(3);
+    expect(client.retransmissions).toBe(2);
+    // Had the backend's SYN been paired with the first one, the hop would take two seconds.
+    const lastHop = flow.translations.find((t) => t.direction === 'request' && t.capture === 'backend')!;
+    expect(BigInt(lastHop.minLatencyNs)).toBeLessThan(1_000_000n);
+    expect(BigInt(lastHop.latencyNs)).toBeLessThan(1_000_000n);
+    expect(flow.perspectives.find((p) => p.capture === 'backend' && p.direction === 'request')!.syn).toBe(1);
+    expect(result.unpaired.client).toBe(0);
+  });
+
+  it('pairs connections whose every packet has IP ID 0', async () => {
+    const conns: Connection[] = PODS.map((backend, i) => ({
+      client: ['10.244.0.5', 44000 + i],
+      service: SERVICE,
+      backend,
+      start: T0 + BigInt(i) * 300_000n,
+      isn: 1000 + i * 7777,
+      ipIdZero: true,
+    }));
+    const result = correlate(await captures(SINGLE_NODE, simulate(SINGLE_NODE, conns)));
+    for (const c of conns) expectFound(result, c);
+    expect(result.flows).toHaveLength(conns.length);
+    expect(result.conflicts + result.ambiguousPairings).toBe(0);
+  });
+
+  it('decapsulates Geneve across nodes and recovers a skewed clock', async () => {
+    const skew = 2_500_000_000n;
+    const topology = twoNodeGeneve(skew);
+    const conns: Connection[] = Array.from({ length: 6 }, (_, i) => ({
+      client: ['10.244.1.5', 45000 + i],
+      service: SERVICE,
+      backend: PODS[2],
+      start: T0 + BigInt(i) * 20_000_000n,
+      isn: 55555 + i * 31337,
+    }));
+    const result = correlate(await captures(topology, simulate(topology, conns)));
+    for (const c of conns) {
+      const flow = expectFound(result, c);
+      const kinds = flow.translations.filter((t) => t.kind !== 'NONE').map((t) => `${t.direction} ${t.kind}`);
+      expect(kinds).toEqual([
+        'request DNAT',
+        'request ENCAP',
+        'request DECAP',
+        'reply ENCAP',
+        'reply DECAP',
+        'reply SNAT',
+      ]);
+      const encap = flow.translations.find((t) => t.kind === 'ENCAP')!;
+      expect(encap.outer).toEqual({ tunnel: 'geneve', src: '192.168.56.11', dst: '192.168.56.12', vni: 7 });
+      // The underlay hop takes 11 µs once the clocks are lined up.
+      const underlay = flow.translations.find(
+        (t) => t.direction === 'request' && t.capture === 'node-2' && t.kind === 'NONE',
+      )!;
+      expect(Math.abs(Number(underlay.latencyNs) - 11_000)).toBeLessThan(5_000);
+    }
+    const offset = result.clockOffsets.find((o) => o.capture === 'node-2')!;
+    expect(Math.abs(Number(BigInt(offset.offsetNs) - skew))).toBeLessThan(1_000_000);
+    expect(result.conflicts + result.ambiguousPairings).toBe(0);
+  });
+
+  it('keeps apart many concurrent connections that reuse ports', async () => {
+    // 400 connections over 0.4 s from 40 ports: each port reused ten times, with new ISNs.
+    const conns: Connection[] = Array.from({ length: 400 }, (_, i) => ({
+      client: ['10.244.0.5', 50000 + (i % 40)],
+      service: SERVICE,
+      backend: PODS[(i * 7) % 3],
+      snat: i % 5 === 0 ? ['10.244.0.1', 20000 + i] : undefined,
+      start: T0 + BigInt(i) * 1_000_000n,
+      isn: (i * 2654435761) >>> 0,
+    }));
+    const result = correlate(await captures(SINGLE_NODE, simulate(SINGLE_NODE, conns)));
+    expect(result.flows).toHaveLength(conns.length);
+    const seen = new Set<string>();
+    for (const c of conns) {
+      const flow = result.flows.find((f) => f.client === ep(c.client) && f.firstNs === String(c.start))!;
+      expect(flow, `${ep(c.client)} at ${c.start}`).toBeDefined();
+      expect(flow.backend).toBe(ep(c.backend));
+      expect(flow.clientSeenByBackend).toBe(ep(c.snat ?? c.client));
+      expect(flow.request.packets).toBe(5);
+      seen.add(flow.id);
+    }
+    expect(seen.size).toBe(conns.length);
+    expect(result.conflicts + result.ambiguousPairings).toBe(0);
+  });
+});
