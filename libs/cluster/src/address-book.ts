@@ -77,6 +77,8 @@ class Builder {
   notes: string[] = [];
   /** Field values per entity, to report a field two snapshots disagree on. */
   fields = new Map<string, Map<string, Set<string>>>();
+  /** Pods known from Pod objects (not only from EndpointSlice targetRefs). */
+  podObjects = new Set<string>();
   /** Services known from kubectl: dataplane facts about them are checked rather than merged. */
   kubectlServices = new Set<string>();
 
@@ -134,6 +136,7 @@ class Builder {
     }
     for (const p of data.pods) {
       const key = `${p.namespace}/${p.name}`;
+      this.podObjects.add(key);
       const e = this.pods.get(key) ?? this.newPod(p.namespace, p.name);
       Object.assign(e, {
         node: p.node ?? e.node,
@@ -166,10 +169,13 @@ class Builder {
         const ref = ep.targetRef;
         if (ref?.kind !== 'Pod') continue;
         const key = `${ref.namespace ?? slice.namespace}/${ref.name}`;
-        const known = this.pods.get(key);
-        const e = known ?? this.newPod(ref.namespace ?? slice.namespace, ref.name);
-        if (!known) Object.assign(e, { node: ep.nodeName, ips: ep.addresses, ready: ep.ready });
+        const known = this.podObjects.has(key) ? this.pods.get(key) : undefined;
+        const e = this.pods.get(key) ?? this.newPod(ref.namespace ?? slice.namespace, ref.name);
+        // Without the Pod object, slices are all we know (a dual-stack pod appears in two of them).
+        if (!known)
+          Object.assign(e, { node: e.node ?? ep.nodeName, ips: union(e.ips, ep.addresses), ready: ep.ready });
         addSource(e, source);
+        if (known?.hostNetwork) continue; // its address is the node's
         if (ep.nodeName) this.field(`Pod ${key}`, 'node', ep.nodeName, source);
         for (const ip of ep.addresses) {
           if (known && known.ips.length && !known.ips.includes(ip)) {
@@ -290,6 +296,15 @@ class Builder {
     return e;
   }
 
+  /** A claim on a node's address that is sharing, not ownership: a Service using a node IP as external or
+   *  load-balancer IP (k3s ServiceLB, externalIPs), or an endpoint pod seen only in a slice, i.e. most
+   *  likely host-network. Such claims are no conflict and rank after the node. */
+  sharesNodeAddress(c: Claim, all: Claim[]): boolean {
+    if (!all.some((x) => x.role.startsWith('node-'))) return false;
+    if (c.role === 'external-ip' || c.role === 'load-balancer-ip') return true;
+    return c.role === 'pod-ip' && !this.podObjects.has(c.key.slice('Pod/'.length));
+  }
+
   entity(key: string): Entity | undefined {
     const [kind, ...rest] = key.split('/');
     const id = rest.join('/');
@@ -314,8 +329,7 @@ class Builder {
     for (const [ip, list] of this.claims) {
       // A Service may legitimately use a node's address as external or load-balancer IP (k3s ServiceLB,
       // externalIPs set to a node): that is sharing, not a conflict. Anything else claimed twice is.
-      const shared = (c: Claim) => c.role === 'external-ip' || c.role === 'load-balancer-ip';
-      const owners = list.some((c) => c.role.startsWith('node-')) ? list.filter((c) => !shared(c)) : list;
+      const owners = list.filter((c) => !this.sharesNodeAddress(c, list));
       const keys = [...new Set(owners.map((c) => c.key))];
       if (keys.length < 2) continue;
       this.conflicts.push({
@@ -342,7 +356,9 @@ class Builder {
       if (!ip) return [];
       const out: AddressMatch[] = [];
       // With a port, a Service VIP that does not serve that port ranks after the other owners of the IP.
+      const all = this.claims.get(ip) ?? [];
       const misses = (c: Claim) => {
+        if (c.role === 'pod-ip' && this.sharesNodeAddress(c, all)) return 1;
         if (port === undefined || c.role.startsWith('node-') || c.role === 'pod-ip') return 0;
         const e = this.entity(c.key);
         const svc = e?.kind === 'LoadBalancer' ? this.services.get(e.service) : e;

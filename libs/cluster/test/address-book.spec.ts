@@ -197,6 +197,38 @@ describe('shared addresses', () => {
   });
 });
 
+describe('pods known only from EndpointSlices', () => {
+  it('a dual-stack pod in two slices, and a host-network endpoint on a node address', () => {
+    const yaml = [
+      'apiVersion: v1',
+      'kind: List',
+      'items:',
+      '- {apiVersion: v1, kind: Node, metadata: {name: n1}, status: {addresses: [{type: InternalIP, address: 192.168.1.10}]}}',
+      '- apiVersion: discovery.k8s.io/v1',
+      '  kind: EndpointSlice',
+      '  metadata: {name: dns-v4, namespace: kube-system, labels: {kubernetes.io/service-name: dns}}',
+      '  addressType: IPv4',
+      '  endpoints: [{addresses: [10.244.0.2], nodeName: n1, targetRef: {kind: Pod, name: coredns-1, namespace: kube-system}}]',
+      '- apiVersion: discovery.k8s.io/v1',
+      '  kind: EndpointSlice',
+      '  metadata: {name: dns-v6, namespace: kube-system, labels: {kubernetes.io/service-name: dns}}',
+      '  addressType: IPv6',
+      '  endpoints: [{addresses: ["fd00::2"], nodeName: n1, targetRef: {kind: Pod, name: coredns-1, namespace: kube-system}}]',
+      '- apiVersion: discovery.k8s.io/v1',
+      '  kind: EndpointSlice',
+      '  metadata: {name: node-exporter-x, namespace: monitoring, labels: {kubernetes.io/service-name: node-exporter}}',
+      '  addressType: IPv4',
+      '  endpoints: [{addresses: [192.168.1.10], nodeName: n1, targetRef: {kind: Pod, name: node-exporter-abc, namespace: monitoring}}]',
+      '  ports: [{name: metrics, port: 9100, protocol: TCP}]',
+    ].join('\n');
+    const book = buildAddressBook([parseSnapshot(yaml, { name: 'slices.yaml' })]);
+    expect(book.conflicts).toEqual([]);
+    expect(book.pods.find((p) => p.name === 'coredns-1')!.ips).toEqual(['10.244.0.2', 'fd00::2']);
+    expect(book.lookup('fd00::2')).toMatchObject({ kind: 'Pod', name: 'kube-system/coredns-1' });
+    expect(book.lookupAll('192.168.1.10').map((m) => m.kind)).toEqual(['Node', 'Pod']);
+  });
+});
+
 describe('conflicting facts are reported, not overwritten', () => {
   const text = sharedText('single-node/clusterip/snapshot/kubectl-get-svc-pods-endpointslices-nodes.json');
 
