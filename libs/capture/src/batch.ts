@@ -88,6 +88,15 @@ export class CaptureRecord {
   /** 0-based record number in the file (tcpdump's `-#` minus one). */
   number = 0;
 
+  constructor() {
+    // Start 32-bit and larger fields as doubles, so the first real record does not change this
+    // object's layout under optimised code (V8 keeps small integers and doubles apart).
+    for (const f of ['tsSec', 'tsNsec', 'fileOffset', 'origlen', 'flags', 'number'] as const) {
+      this[f] = 0.5;
+      this[f] = 0;
+    }
+  }
+
   /** The exact timestamp in nanoseconds since the epoch. */
   timestampNs(): bigint {
     return BigInt(this.tsSec) * 1_000_000_000n + BigInt(this.tsNsec);

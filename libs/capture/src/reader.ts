@@ -22,6 +22,8 @@ export type CaptureSource = Readable | AsyncIterable<Uint8Array> | Iterable<Uint
 
 /** Parse windows of at least this many bytes, so small upstream chunks do not mean tiny batches. */
 const MIN_WINDOW = 64 * 1024;
+/** Bytes of a new window joined to the previous window's partial unit. */
+const JOIN_BYTES = 64 * 1024;
 
 /** What the first 4 bytes say the input is, or null. */
 export function sniffFormat(head: Uint8Array): CaptureFormat | null {
@@ -75,9 +77,21 @@ export async function* readCapture(
     format === 'pcap' ? new PcapParser(file, accept) : new PcapngParser(file, accept);
   const builder = new BatchBuilder();
   const chunks = head.stream[Symbol.asyncIterator]();
+  /** Parses whole units of `buf`, yielding full batches and then the rest; returns the end position. */
+  function* drain(buf: Uint8Array, base: number): Generator<RecordBatch, number> {
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    let pos = 0;
+    for (;;) {
+      pos = parser.parse(buf, view, pos, buf.length, base, builder);
+      if (builder.count === 0) return pos;
+      const wasFull = builder.full;
+      yield builder.cut(buf, parser.interfaces);
+      if (!wasFull) return pos;
+    }
+  }
   try {
-    let base = 0; // file offset of the window's first byte
-    let carry: Uint8Array | null = null;
+    let base = 0; // file offset of the first unparsed byte
+    let carry: Uint8Array | null = null; // the partial unit at the end of the previous window
     const parts: Uint8Array[] = [];
     let partsLength = 0;
     let ended = false;
@@ -88,23 +102,31 @@ export async function* readCapture(
         parts.push(next.value);
         partsLength += next.value.length;
       }
-      if (!ended && (carry?.length ?? 0) + partsLength < MIN_WINDOW) continue;
-      if (carry && carry.length > 0) parts.unshift(carry);
-      const buf: Uint8Array = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+      if (!ended && partsLength < MIN_WINDOW) continue;
+      let window: Uint8Array = parts.length === 1 ? parts[0] : Buffer.concat(parts);
       parts.length = 0;
       partsLength = 0;
-      const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-      let pos = 0;
-      for (;;) {
-        pos = parser.parse(buf, view, pos, buf.length, base, builder);
-        if (builder.count === 0) break;
-        const wasFull = builder.full;
-        yield builder.cut(buf, parser.interfaces);
-        if (!wasFull) break;
+      if (carry) {
+        // Finish the unit that straddles the two windows by joining only the start of the new
+        // one: copying every window whole would cost as much as parsing it.
+        const take = Math.min(window.length, JOIN_BYTES);
+        const joined = Buffer.concat([carry, window.subarray(0, take)]);
+        const pos = yield* drain(joined, base);
+        base += pos;
+        if (pos >= carry.length) {
+          window = window.subarray(pos - carry.length);
+          carry = null;
+        } else {
+          // A unit longer than JOIN_BYTES (at most MAX_BUFFERED_BLOCK): keep gathering it.
+          carry = Buffer.concat([joined.subarray(pos), window.subarray(take)]);
+          if (ended) parser.finish(carry.length, base);
+          continue;
+        }
       }
+      const pos = yield* drain(window, base);
       base += pos;
-      carry = pos < buf.length ? buf.subarray(pos) : null;
-      if (ended) parser.finish(buf.length - pos, base);
+      carry = pos < window.length ? window.subarray(pos) : null;
+      if (ended) parser.finish(carry?.length ?? 0, base);
     }
   } finally {
     // Early exit by the consumer or an error: release the file/socket behind the source.

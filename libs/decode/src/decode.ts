@@ -1,4 +1,5 @@
 import {
+  type CaptureInterface,
   CaptureRecord,
   type CaptureSource,
   readCapture,
@@ -7,7 +8,7 @@ import {
   type RecordBatch,
 } from '#capture';
 import { formatAddress } from './address.js';
-import { LINK_DECODERS, SUPPORTED_LINKTYPES } from './link.js';
+import { LINK_DECODERS, type LinkDecoder, SUPPORTED_LINKTYPES } from './link.js';
 import { DecodedPacket, ENCAP_NAMES, malformed, STATUS_MALFORMED } from './packet.js';
 
 /** Reason given if a decoder bug ever throws; tests assert it never appears. */
@@ -30,7 +31,7 @@ export function decodePacket(rec: CaptureRecord, out: DecodedPacket = new Decode
   out.epbFlags = rec.flags;
   out.data = rec.data;
   out.reset();
-  const decoder = LINK_DECODERS.get(rec.interface.linktype);
+  const decoder = rec.interface === lastInterface ? lastDecoder : decoderFor(rec.interface);
   if (decoder === undefined) {
     malformed(out, 'unsupported link type');
     return out;
@@ -43,6 +44,16 @@ export function decodePacket(rec: CaptureRecord, out: DecodedPacket = new Decode
     out.reason = DECODER_FAULT;
   }
   return out;
+}
+
+// The decoder of the last record's interface: consecutive records nearly always share it.
+let lastInterface: CaptureInterface | null = null;
+let lastDecoder: LinkDecoder | undefined;
+
+function decoderFor(iface: CaptureInterface): LinkDecoder | undefined {
+  lastInterface = iface;
+  lastDecoder = LINK_DECODERS.get(iface.linktype);
+  return lastDecoder;
 }
 
 /** readCapture restricted to the link types decodePacket understands (others are a typed error). */

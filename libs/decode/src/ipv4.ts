@@ -22,16 +22,9 @@ export function decodeIpv4(p: DecodedPacket, d: Uint8Array, v: DataView, off: nu
   p.fragOffset = (frag & 0x1fff) * 8;
   p.isFragment = p.moreFragments || p.fragOffset !== 0;
   p.ttl = d[off + 8];
-  const src = p.src;
-  const dst = p.dst;
-  src[0] = d[off + 12];
-  src[1] = d[off + 13];
-  src[2] = d[off + 14];
-  src[3] = d[off + 15];
-  dst[0] = d[off + 16];
-  dst[1] = d[off + 17];
-  dst[2] = d[off + 18];
-  dst[3] = d[off + 19];
+  // Little-endian read into a little-endian Int32Array keeps the bytes in wire order.
+  p.src32[0] = v.getInt32(off + 12, true);
+  p.dst32[0] = v.getInt32(off + 16, true);
   // Addresses are known even when the options or length are broken: keep them for pairing.
   if (end - off < hl) return short(p, 'IPv4 options');
   if (len < hl) return malformed(p, 'IPv4 total length below header length');

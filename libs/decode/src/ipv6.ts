@@ -26,8 +26,17 @@ export function decodeIpv6(p: DecodedPacket, d: Uint8Array, v: DataView, off: nu
   p.tos = (w >>> 20) & 0xff;
   p.flowLabel = w & 0xfffff;
   p.ttl = d[off + 7];
-  p.src.set(d.subarray(off + 8, off + 24));
-  p.dst.set(d.subarray(off + 24, off + 40));
+  // Word copies (little-endian in and out keeps wire order); subarray() would allocate.
+  const src = p.src32;
+  const dst = p.dst32;
+  src[0] = v.getInt32(off + 8, true);
+  src[1] = v.getInt32(off + 12, true);
+  src[2] = v.getInt32(off + 16, true);
+  src[3] = v.getInt32(off + 20, true);
+  dst[0] = v.getInt32(off + 24, true);
+  dst[1] = v.getInt32(off + 28, true);
+  dst[2] = v.getInt32(off + 32, true);
+  dst[3] = v.getInt32(off + 36, true);
   const declaredEnd = off + 40 + plen;
   let ipEnd = declaredEnd;
   if (ipEnd > end) {

@@ -38,6 +38,10 @@ export class Encapsulation {
   /** Outer UDP ports for VXLAN and Geneve, else 0. */
   srcPort = 0;
   dstPort = 0;
+
+  constructor() {
+    asDoubles(this, 'vni', 'ipId');
+  }
 }
 
 /**
@@ -61,6 +65,25 @@ export class EmbeddedHeader {
   icmpCode = -1;
   icmpId = -1;
   icmpSeq = -1;
+
+  constructor() {
+    asDoubles(this, 'tcpSeq', 'ipId');
+  }
+}
+
+/**
+ * V8 stores a field as a small integer until a value outside 31 bits arrives, then changes the
+ * object's layout, which throws away the optimised code of every function that touched it. The
+ * fields that hold full 32-bit values (sequence numbers, hashes, timestamps) therefore start out
+ * as doubles; storing 0 into a double field keeps it a double.
+ */
+export function asDoubles<T extends object>(o: T, ...fields: (keyof T)[]): void {
+  const record = o as Record<keyof T, number>;
+  for (const f of fields) {
+    const value = record[f];
+    record[f] = 0.5;
+    record[f] = value;
+  }
 }
 
 /**
@@ -105,6 +128,9 @@ export class DecodedPacket {
   /** Source/destination address; IPv4 uses the first 4 bytes. */
   readonly src = new Uint8Array(16);
   readonly dst = new Uint8Array(16);
+  /** The same bytes as 32-bit words, for copying addresses in 1 or 4 stores (internal). */
+  readonly src32 = new Int32Array(this.src.buffer);
+  readonly dst32 = new Int32Array(this.dst.buffer);
   ipOffset = 0;
   /** IPv4 total length or 40 + IPv6 payload length, as the header says (captured length if it says 0). */
   ipLength = 0;
@@ -168,6 +194,11 @@ export class DecodedPacket {
     () => new Encapsulation(),
   );
 
+  constructor() {
+    asDoubles(this, 'tsSec', 'tsNsec', 'fileOffset', 'origlen', 'epbFlags', 'ifIndex', 'ipId');
+    asDoubles(this, 'tcpSeq', 'tcpAck', 'tcpTsVal', 'tcpTsEcr', 'sctpVtag', 'payloadHash', 'flowLabel');
+  }
+
   /** Clears what a previous packet left (record fields are always overwritten). */
   reset(): void {
     this.status = STATUS_OK;
@@ -184,6 +215,33 @@ export class DecodedPacket {
 
   /** Clears the network and transport fields (also when stepping into a tunnel). */
   resetNetwork(): void {
+    // Transport fields are only written after `protocol` names them, so only the previous
+    // protocol's group needs clearing: this runs for every packet.
+    const protocol = this.protocol;
+    if (protocol === 6) {
+      this.tcpSeq = 0;
+      this.tcpAck = 0;
+      this.tcpFlags = 0;
+      this.tcpWindow = 0;
+      this.tcpHeaderLength = 0;
+      this.tcpMss = -1;
+      this.tcpWindowScale = -1;
+      this.tcpSackPermitted = false;
+      this.tcpSackBlocks = 0;
+      this.tcpTsVal = -1;
+      this.tcpTsEcr = -1;
+    } else if (protocol === 1 || protocol === 58) {
+      this.icmpType = -1;
+      this.icmpCode = -1;
+      this.icmpId = -1;
+      this.icmpSeq = -1;
+      this.hasEmbedded = false;
+    } else if (protocol === 17) {
+      this.udpLength = 0;
+    } else if (protocol === 132) {
+      this.sctpVtag = 0;
+    }
+    this.protocol = 0;
     this.ipVersion = 0;
     this.ipOffset = 0;
     this.ipLength = 0;
@@ -195,32 +253,13 @@ export class DecodedPacket {
     this.moreFragments = false;
     this.fragOffset = 0;
     this.isFragment = false;
-    this.protocol = 0;
     this.transportOffset = 0;
     this.srcPort = 0;
     this.dstPort = 0;
-    this.tcpSeq = 0;
-    this.tcpAck = 0;
-    this.tcpFlags = 0;
-    this.tcpWindow = 0;
-    this.tcpHeaderLength = 0;
-    this.tcpMss = -1;
-    this.tcpWindowScale = -1;
-    this.tcpSackPermitted = false;
-    this.tcpSackBlocks = 0;
-    this.tcpTsVal = -1;
-    this.tcpTsEcr = -1;
-    this.udpLength = 0;
-    this.icmpType = -1;
-    this.icmpCode = -1;
-    this.icmpId = -1;
-    this.icmpSeq = -1;
-    this.sctpVtag = 0;
     this.payloadOffset = 0;
     this.payloadLength = 0;
     this.payloadCaptured = 0;
     this.payloadHash = 0;
-    this.hasEmbedded = false;
   }
 
   /** 'ok' | 'truncated' | 'malformed'. */
