@@ -50,6 +50,8 @@ export interface ProgrammedOnNode {
   source: string;
   /** Line of the snapshot where this frontend is programmed. */
   line: number;
+  /** The address family these rules serve (ip6tables / `table ip6` / an IPv6 virtual service → 6). */
+  family: 4 | 6;
   /** IPVS: the virtual service address (a NodePort has one per node address). */
   address?: string;
   scheduler?: string;

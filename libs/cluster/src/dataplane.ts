@@ -19,6 +19,11 @@ import type {
 } from './types.js';
 
 const SHARE_TOLERANCE = 0.05;
+const EVEN_SCHEDULERS = new Set(['rr', 'lc', 'sh', 'dh']);
+
+function family(ip: string): 4 | 6 {
+  return ip.includes(':') ? 6 : 4;
+}
 
 export function buildDataplaneModel(snapshots: ParsedSnapshot[]): DataplaneModel {
   const frontends = new Map<string, Frontend>();
@@ -162,12 +167,14 @@ function addRules(
   for (const fe of ps.frontends) {
     const f = getFrontend(frontends, fe.kind, ps.protocol, fe.ip, fe.port);
     f.service ??= ps.service;
+    const backends = fe.backends ?? ps.backends;
     f.programmed.push({
       node,
       form,
       source,
       line: fe.line,
-      backends: (fe.backends ?? ps.backends).map((b) => ({
+      family: family(fe.ip ?? backends[0]?.ip ?? ''),
+      backends: backends.map((b) => ({
         ip: b.ip,
         port: b.port,
         share: b.share,
@@ -195,18 +202,19 @@ function addIpvs(
     if (!f && nodePort && (nodeIps.has(vs.ip) || !bound?.has(vs.ip))) f = nodePort;
     f ??= getFrontend(frontends, 'ClusterIP', protocol, vs.ip, vs.port);
     const total = vs.realServers.reduce((sum, r) => sum + (r.weight ?? 0), 0);
-    const weighted = vs.scheduler !== undefined && !['sh', 'dh', 'mh'].includes(vs.scheduler);
+    // rr, lc, sh, dh ignore weights apart from 0 (quiesced): an even split over the others.
+    const weighted = !EVEN_SCHEDULERS.has(vs.scheduler ?? '');
     f.programmed.push({
       node,
       form: 'ipvs',
       source: s.name,
       line: vs.line,
+      family: family(vs.ip),
       address: formatHostPort(vs.ip, vs.port),
       ...(vs.scheduler ? { scheduler: vs.scheduler } : {}),
       backends: vs.realServers.map((r) => ({
         ip: r.ip,
         port: r.port,
-        // Hashing schedulers split by source, not weight; treat them as an even split over weighted servers.
         share:
           total === 0
             ? 0
@@ -260,15 +268,23 @@ function compare(f: Frontend): DataplaneMismatch[] {
   for (const p of f.programmed) {
     const at = { ...base, node: p.node, form: p.form };
     const src = [p.source, ...kubectlSources];
+    // Each ruleset serves one address family; a NodePort's endpoints may span both.
+    const expected = usable.filter((b) => family(b.ip) === p.family && (!local || b.node === p.node));
     if (p.rejected || p.backends.length === 0) {
+      const why =
+        known && local && usable.length > 0 && expected.length === 0
+          ? ': traffic policy Local and no endpoint on this node'
+          : p.rejected
+            ? ': kube-proxy saw no endpoints'
+            : '';
       out.push({
         ...at,
         kind: 'NO_ENDPOINTS',
         sources: src,
         line: p.line,
         message: p.rejected
-          ? `${p.node} rejects ${label} (${p.rejected}): kube-proxy saw no endpoints`
-          : `${p.node} programs ${label} with no backends`,
+          ? `${p.node} rejects ${label} (${p.rejected})${why}`
+          : `${p.node} programs ${label} with no backends${why}`,
       });
     }
     for (const b of p.backends) {
@@ -293,7 +309,6 @@ function compare(f: Frontend): DataplaneMismatch[] {
       });
     }
     if (!known) continue;
-    const expected = local ? usable.filter((b) => b.node === p.node) : usable;
     for (const b of expected) {
       if (p.backends.some((x) => x.ip === b.ip && x.port === b.port)) continue;
       out.push({

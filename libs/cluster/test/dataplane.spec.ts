@@ -239,6 +239,45 @@ describe('planted mismatches', () => {
     ]);
   });
 
+  it('IPVS on a node without local endpoints under traffic policy Local: an empty NodePort, said so', () => {
+    const ipvs = [
+      'IP Virtual Server version 1.2.1 (size=4096)',
+      'Prot LocalAddress:Port Scheduler Flags',
+      '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn',
+      'TCP  192.168.49.4:30080 rr',
+      'TCP  10.104.5.7:80 rr',
+      '  -> 10.244.0.5:8080              Masq    1      0          0',
+      '  -> 10.244.1.9:8080              Masq    5      0          0',
+    ].join('\n');
+    const model = buildDataplaneModel([
+      local_('ipvs-cluster/kubectl-get-all.yaml'),
+      parseSnapshot(ipvs, { name: 'worker-3-ipvsadm.txt', node: 'worker-3' }),
+    ]);
+    expect(model.mismatches).toEqual([
+      expect.objectContaining({
+        kind: 'NO_ENDPOINTS',
+        frontend: 'tcp/*:30080',
+        node: 'worker-3',
+        message: expect.stringMatching(/traffic policy Local and no endpoint on this node/),
+      }),
+      // Not programmed on this node at all, so kubectl alone says it.
+      expect.objectContaining({
+        kind: 'NO_ENDPOINTS',
+        frontend: 'tcp/10.111.2.3:443',
+        sources: ['kubectl-get-all.yaml'],
+      }),
+    ]);
+    // rr ignores weights other than 0: an even split.
+    const web = model.frontends.find((f) => f.id === 'tcp/10.104.5.7:80')!;
+    expect(web.programmed[0]).toMatchObject({ family: 4, scheduler: 'rr' });
+    expect(web.programmed[0]!.backends.map((b) => b.share)).toEqual([0.5, 0.5]);
+    const v6 = buildDataplaneModel([
+      local_('ipvs-cluster/kubectl-get-all.yaml'),
+      local_('ipvs-cluster/worker-1-ipvsadm-Ln.txt'),
+    ]);
+    expect(v6.frontends.find((f) => f.id === 'udp/[fd00:10:96::a]:53')!.programmed[0]!.family).toBe(6);
+  });
+
   it('is plain JSON', () => {
     const model = buildDataplaneModel(scenarioSnapshots('single-node/nodeport-masq'));
     expect(JSON.parse(JSON.stringify(model))).toEqual(model);
