@@ -17,6 +17,8 @@ export type MismatchKind =
   | 'NO_ENDPOINTS'
   /** Every endpoint is programmed but the split of new connections differs from the intended one. */
   | 'SHARE_MISMATCH'
+  /** A Service frontend with endpoints that a node's dataplane snapshot has no rules for at all. */
+  | 'SERVICE_NOT_PROGRAMMED'
   /** The node's neighbour table (`ip neigh`) has the backend INCOMPLETE or FAILED: nobody answers ARP/NDP for it. */
   | 'BACKEND_UNREACHABLE';
 

@@ -56,6 +56,7 @@ export function buildDataplaneModel(snapshots: ParsedSnapshot[]): DataplaneModel
         : undefined;
   if (mode) model.proxyMode = mode;
   for (const f of model.frontends) model.mismatches.push(...compare(f));
+  model.mismatches.push(...unprogrammedFrontends(model.frontends));
   model.mismatches.push(...unreachableBackends(model.frontends, snapshots, nodeOf));
   return model;
 }
@@ -399,6 +400,43 @@ function unreachableBackends(
           message: `${p.node}: backend ${backend} of ${f.service ?? f.id} is programmed but its neighbour entry is ${hit.state}: nothing answers at that address`,
         });
       }
+    }
+  }
+  return out;
+}
+
+/** Declared frontends with usable endpoints that a dataplane snapshot (of the same address family) does
+ *  not mention: kube-proxy on that node never programmed the Service. Frontends without endpoints are
+ *  left out, since their REJECT rules live in the filter table, which a `-t nat` dump omits. */
+function unprogrammedFrontends(frontends: Frontend[]): DataplaneMismatch[] {
+  const snapshots = new Map<string, { node: string; form: DataplaneForm; families: Set<4 | 6> }>();
+  for (const f of frontends) {
+    for (const p of f.programmed) {
+      const s = snapshots.get(p.source) ?? { node: p.node, form: p.form, families: new Set() };
+      s.families.add(p.family);
+      snapshots.set(p.source, s);
+    }
+  }
+  const out: DataplaneMismatch[] = [];
+  for (const f of frontends) {
+    if (f.declaredBy.length === 0) continue;
+    const usable = usableEndpoints(f.intended);
+    for (const [source, s] of snapshots) {
+      if (f.programmed.some((p) => p.source === source)) continue;
+      const fam = f.ip ? family(f.ip) : undefined;
+      if (fam ? !s.families.has(fam) : false) continue;
+      const local = f.trafficPolicy === 'Local';
+      const expected = usable.filter((b) => s.families.has(family(b.ip)) && (!local || b.node === s.node));
+      if (expected.length === 0) continue;
+      out.push({
+        kind: 'SERVICE_NOT_PROGRAMMED',
+        frontend: f.id,
+        ...(f.service ? { service: f.service } : {}),
+        node: s.node,
+        form: s.form,
+        sources: [source, ...f.declaredBy],
+        message: `${s.node}: ${f.service ?? f.id} (${f.id}) has ${expected.length} ready endpoint(s) but no ${s.form} rules in ${source}`,
+      });
     }
   }
   return out;
