@@ -1,0 +1,176 @@
+// Shared evidence helpers: sightings as findings cite them, the path a packet took through the
+// capture points, and the wording of times and counts.
+import type { DataplaneMismatch } from '#cluster';
+import type { Flow, FlowDirection, Perspective, SightingRecord } from '#correlate';
+import { ipOf, type RuleContext } from './context.js';
+import type { SightingEvidence } from './types.js';
+
+// tcpdump's order and letters (print-tcp.c): F S R P . U E W
+const FLAG_LETTERS: [number, string][] = [
+  [1, 'F'],
+  [2, 'S'],
+  [4, 'R'],
+  [8, 'P'],
+  [16, '.'],
+  [32, 'U'],
+  [64, 'E'],
+  [128, 'W'],
+];
+
+export function tcpFlagsText(flags: number): string {
+  return `[${FLAG_LETTERS.filter(([bit]) => flags & bit)
+    .map(([, l]) => l)
+    .join('')}]`;
+}
+
+export function sightingEvidence(ctx: RuleContext, flow: Flow, s: SightingRecord): SightingEvidence {
+  return {
+    capture: s.capture,
+    role: ctx.role(s.capture),
+    node: ctx.nodeOf(s.capture),
+    timestampNs: s.timestampNs,
+    direction: s.direction,
+    interface: s.interface,
+    type: s.type,
+    src: s.src,
+    dst: s.dst,
+    frame: s.frame,
+    flags: flow.protocol === 'tcp' ? tcpFlagsText(s.tcpFlags) : null,
+  };
+}
+
+/** The flow's kept sightings (correlate keeps the first ones per perspective), filtered, as evidence. */
+export function sightings(
+  ctx: RuleContext,
+  flow: Flow,
+  keep: (s: SightingRecord) => boolean = () => true,
+  limit = 12,
+): SightingEvidence[] {
+  return flow.sightings
+    .filter(keep)
+    .slice(0, limit)
+    .map((s) => sightingEvidence(ctx, flow, s));
+}
+
+/**
+ * The perspectives of one direction in path order: by first sighting on the reference clock,
+ * the capture closer to the sender first when two saw the packet at the same instant.
+ */
+export function pathOf(ctx: RuleContext, flow: Flow, direction: FlowDirection): Perspective[] {
+  const rank = (p: Perspective) => {
+    const role = ctx.role(p.capture);
+    const order = ['client', 'node', 'other', 'backend'];
+    const i = order.indexOf(role ?? 'other');
+    return direction === 'request' ? i : order.length - i;
+  };
+  return flow.perspectives
+    .filter((p) => p.direction === direction)
+    .sort((a, b) => {
+      const ta = ctx.referenceNs(a.capture, a.firstNs);
+      const tb = ctx.referenceNs(b.capture, b.firstNs);
+      return ta < tb ? -1 : ta > tb ? 1 : rank(a) - rank(b);
+    });
+}
+
+export type Stage = 'client' | 'node-before-nat' | 'node-after-nat' | 'backend' | 'other';
+
+/** Where along the path a perspective sits: before or after the Service's DNAT. */
+export function stageOf(ctx: RuleContext, flow: Flow, p: Perspective): Stage {
+  const role = ctx.role(p.capture);
+  if (role === 'client') return 'client';
+  if (role === 'backend') return 'backend';
+  if (role === 'node') return p.dst === flow.service ? 'node-before-nat' : 'node-after-nat';
+  return 'other';
+}
+
+/** The furthest a flow's request got: the last perspective on its path, and its stage. */
+export function lastSeen(ctx: RuleContext, flow: Flow): { perspective: Perspective; stage: Stage } | null {
+  const path = pathOf(ctx, flow, 'request');
+  const order: Stage[] = ['client', 'other', 'node-before-nat', 'node-after-nat', 'backend'];
+  let best: { perspective: Perspective; stage: Stage } | null = null;
+  for (const p of path) {
+    const stage = stageOf(ctx, flow, p);
+    if (!best || order.indexOf(stage) >= order.indexOf(best.stage)) best = { perspective: p, stage };
+  }
+  return best;
+}
+
+/** The capture points that could have seen the backend side of a flow: backend captures of that pod. */
+export function backendCaptures(ctx: RuleContext, flow: Flow): string[] {
+  const ip = ipOf(flow.backend);
+  const pod = ip ? ctx.pod(ip, flow) : null;
+  return ctx.correlation.captures
+    .map((c) => c.capture)
+    .filter((c) => {
+      if (ctx.role(c) !== 'backend') return false;
+      const point = ctx.point(c);
+      if (pod && point?.pod) return point.pod === pod.name || point.pod === `${pod.namespace}/${pod.name}`;
+      return flow.perspectives.some((p) => p.capture === c);
+    });
+}
+
+export function formatDuration(ns: bigint): string {
+  const abs = ns < 0n ? -ns : ns;
+  if (abs >= 1_000_000_000n) return `${(Number(ns) / 1e9).toFixed(3)} s`;
+  if (abs >= 1_000_000n) return `${(Number(ns) / 1e6).toFixed(1)} ms`;
+  return `${(Number(ns) / 1e3).toFixed(0)} µs`;
+}
+
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
+}
+
+/** Flows grouped by a key, keys in first-seen order. */
+export function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = groups.get(k);
+    if (list) list.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
+/** Whether the TCP handshake completed as far as any capture point saw: a SYN-ACK was seen. */
+export function handshakeAnswered(flow: Flow): boolean {
+  return flow.perspectives.some((p) => p.direction === 'reply' && p.syn > 0);
+}
+
+/** Retransmissions at a perspective beyond the SYN (or SYN-ACK) repeats. */
+export function dataRetransmissions(p: Perspective): number {
+  return Math.max(0, p.retransmissions - Math.max(0, p.syn - 1));
+}
+
+/** A dataplane mismatch as evidence: what the snapshots say, with file and line. */
+export function mismatchEvidence(m: DataplaneMismatch) {
+  return {
+    kind: m.kind,
+    frontend: m.frontend,
+    node: m.node ?? null,
+    form: m.form ?? null,
+    backend: m.backend ?? null,
+    pod: m.pod ?? null,
+    sources: m.sources,
+    line: m.line ?? null,
+    message: m.message,
+  };
+}
+
+/** The flows whose original destination hits a dataplane frontend (and, if given, were DNATed on that node). */
+export function flowsOfFrontend(ctx: RuleContext, frontendId: string, node?: string | null): Flow[] {
+  return ctx.flows.filter((f) => {
+    if (ctx.frontend(f)?.id !== frontendId) return false;
+    if (!node) return true;
+    const nat = ctx.natNode(f);
+    return nat === null || nat === node;
+  });
+}
+
+/** ICMP destination unreachable for a host or network (not a port, not fragmentation needed). */
+export function hostUnreachable(flow: Flow): boolean {
+  const e = flow.icmpError;
+  if (!e) return false;
+  if (flow.protocol === 'icmpv6' || e.from.includes(':')) return e.type === 1 && e.code === 3;
+  return e.type === 3 && (e.code === 0 || e.code === 1 || e.code === 6 || e.code === 7);
+}
