@@ -23,21 +23,47 @@ export function decodePacket(rec: CaptureRecord, out: DecodedPacket = new Decode
   out.number = rec.number;
   out.tsSec = rec.tsSec;
   out.tsNsec = rec.tsNsec;
-  out.caplen = rec.caplen;
-  out.origlen = rec.origlen;
   out.fileOffset = rec.fileOffset;
-  out.interface = rec.interface;
-  out.linktype = rec.interface.linktype;
   out.epbFlags = rec.flags;
-  out.data = rec.data;
+  return decodeFrame(out, rec.interface, rec.data, rec.view, rec.offset, rec.caplen, rec.origlen);
+}
+
+/**
+ * decodePacket for record `i` of a batch, read straight from the batch's columns: the hot-loop
+ * form (no CaptureRecord in between).
+ */
+export function decodeRecordAt(batch: RecordBatch, i: number, out: DecodedPacket): DecodedPacket {
+  out.number = batch.firstNumber + i;
+  out.tsSec = batch.tsSec[i];
+  out.tsNsec = batch.tsNsec[i];
+  out.fileOffset = batch.fileOffset[i];
+  out.epbFlags = batch.flags[i];
+  const iface = batch.interfaces[batch.iface[i]];
+  return decodeFrame(out, iface, batch.data, batch.view, batch.start[i], batch.caplen[i], batch.origlen[i]);
+}
+
+function decodeFrame(
+  out: DecodedPacket,
+  iface: CaptureInterface,
+  data: Uint8Array,
+  view: DataView,
+  offset: number,
+  caplen: number,
+  origlen: number,
+): DecodedPacket {
+  out.caplen = caplen;
+  out.origlen = origlen;
+  out.interface = iface;
+  out.linktype = iface.linktype;
+  out.data = data;
   out.reset();
-  const decoder = rec.interface === lastInterface ? lastDecoder : decoderFor(rec.interface);
+  const decoder = iface === lastInterface ? lastDecoder : decoderFor(iface);
   if (decoder === undefined) {
     malformed(out, 'unsupported link type');
     return out;
   }
   try {
-    decoder(out, rec.data, rec.view, rec.offset, rec.offset + rec.caplen);
+    decoder(out, data, view, offset, offset + caplen);
   } catch {
     // Every read is bounds-checked; this is a safety net, not a code path.
     out.status = STATUS_MALFORMED;

@@ -2,14 +2,15 @@
  * libs/decode: link + network + transport + tunnel decoding of capture records into a compact,
  * reusable packet record that libs/correlate fingerprints.
  *
- *   const rec = new CaptureRecord();
  *   const p = new DecodedPacket();
  *   for await (const batch of readDecodable('node.pcap')) {
  *     for (let i = 0; i < batch.count; i++) {
- *       decodePacket(batch.record(i, rec), p); // fills p in place, never throws
- *       if (p.status !== STATUS_OK) ...;       // p.reason says why
+ *       decodeRecordAt(batch, i, p);      // fills p in place, never throws
+ *       if (p.status !== STATUS_OK) ...;  // p.reason says why
  *     }
  *   }
+ *
+ * (`decodePacket(batch.record(i, rec), p)` does the same from a CaptureRecord.)
  *
  * DecodedPacket (every field a number, boolean or fixed buffer; see packet.ts):
  * - capture:   number, tsSec + tsNsec (exact; timestampNs() as bigint), caplen, origlen,
@@ -38,7 +39,14 @@
  */
 export { formatAddress, parseAddress } from './address.js';
 export { communityId, communityIdOf, type FlowTuple } from './community-id.js';
-export { DECODER_FAULT, decodeFile, decodePacket, packetSummary, readDecodable } from './decode.js';
+export {
+  DECODER_FAULT,
+  decodeFile,
+  decodePacket,
+  decodeRecordAt,
+  packetSummary,
+  readDecodable,
+} from './decode.js';
 export { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from './ethernet.js';
 export { payloadHash } from './hash.js';
 export {

@@ -50,6 +50,12 @@ export function decodeTcp(
 
 /** Options are informative, not part of the fingerprint: a bad one stops parsing, not decoding. */
 function options(p: DecodedPacket, d: Uint8Array, v: DataView, o: number, end: number): void {
+  // Every segment of an established Linux connection carries exactly NOP, NOP, timestamps.
+  if (end - o === 12 && v.getUint32(o) === 0x0101080a) {
+    p.tcpTsVal = v.getUint32(o + 4);
+    p.tcpTsEcr = v.getUint32(o + 8);
+    return;
+  }
   while (o < end) {
     const kind = d[o];
     if (kind === OPT_EOL) return;
