@@ -1,6 +1,8 @@
 // A job enqueued by the api is processed by the worker, over the real Redis and PostgreSQL.
+import { openAsBlob } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, issueKey, withPrisma } from './support/projects.js';
+import { fixturesDir } from './support/fixtures.js';
+import { bearer, issueKey } from './support/projects.js';
 import { createStack, type RunningApi, type Stack } from './support/stack.js';
 
 describe('analysis queue round trip', () => {
@@ -12,25 +14,16 @@ describe('analysis queue round trip', () => {
 
   beforeAll(async () => {
     stack = await createStack();
-    const write = await issueKey(stack.databaseUrl, 'queue-test', 'write');
-    writeKey = write.key;
+    writeKey = (await issueKey(stack.databaseUrl, 'queue-test', 'write')).key;
     readKey = (await issueKey(stack.databaseUrl, 'queue-test', 'read')).key;
-    captureId = await withPrisma(stack.databaseUrl, async (prisma) => {
-      const capture = await prisma.capture.create({
-        data: {
-          projectId: write.projectId,
-          role: 'client',
-          label: 'client',
-          fileName: 'client.pcap',
-          sha256: 'a'.repeat(64),
-          sizeBytes: 24n,
-          format: 'pcap',
-          storagePath: '/nonexistent',
-        },
-      });
-      return capture.id;
-    });
     api = await stack.startApi();
+    const upload = await fetch(`${api.url}/v1/captures?role=client&name=client.pcap`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${writeKey}` },
+      body: await openAsBlob(`${fixturesDir}single-node/clusterip/client.pcap`),
+    });
+    expect(upload.status).toBe(201);
+    captureId = ((await upload.json()) as { id: string }).id;
   });
   afterAll(async () => stack?.dispose());
 

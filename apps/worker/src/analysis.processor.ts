@@ -1,37 +1,76 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
-import { AnalysisJob, type AnalyzeJobData } from '#jobs';
-import { AnalysesRepository } from '#persistence';
+import { CaptureFormatError } from '#capture';
+import { SnapshotParseError } from '#cluster';
+import { AnalysisJob, type AnalyzeJobData, type DecodeJobData } from '#jobs';
+import { AnalysesRepository, CapturesRepository, ResultsRepository, SnapshotsRepository } from '#persistence';
+import { UploadStorage } from '#platform';
+import { analyzeStage } from './stages/analyze.stage.js';
+import { decodeStage } from './stages/decode.stage.js';
 
-/** Dispatches analysis-queue jobs by name to the pipeline stage that handles them. */
+/**
+ * Dispatches analysis-queue jobs by name to their stage. Bad input (a broken capture or
+ * snapshot, a missing file) fails the analysis at once with the reader's message; anything
+ * else is retried with back-off, and fails the analysis only on the last attempt.
+ */
 @Injectable()
 export class AnalysisProcessor {
   private readonly logger = new Logger(AnalysisProcessor.name);
 
-  constructor(private readonly analyses: AnalysesRepository) {}
+  constructor(
+    readonly analyses: AnalysesRepository,
+    readonly captures: CapturesRepository,
+    readonly snapshots: SnapshotsRepository,
+    readonly results: ResultsRepository,
+    readonly storage: UploadStorage,
+  ) {}
 
   async process(job: Job): Promise<unknown> {
+    const analysisId = (job.data as { analysisId?: string }).analysisId;
+    if (!analysisId) throw new UnrecoverableError(`job ${job.name} ${job.id} has no analysisId`);
+    const started = Date.now();
+    try {
+      await this.analyses.markRunning(analysisId);
+      const result = await this.run(job);
+      this.logger.log(
+        JSON.stringify({ analysisId, job: job.name, id: job.id, ms: Date.now() - started, result }),
+      );
+      return result;
+    } catch (error) {
+      const badInput = isBadInput(error);
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      const message = describe(error);
+      this.logger.warn(
+        JSON.stringify({ analysisId, job: job.name, id: job.id, badInput, lastAttempt, message }),
+      );
+      if (badInput || lastAttempt) await this.analyses.markFailed(analysisId, message).catch(() => undefined);
+      if (badInput) throw new UnrecoverableError(message);
+      throw error;
+    }
+  }
+
+  private run(job: Job): Promise<unknown> {
     switch (job.name) {
+      case AnalysisJob.decode:
+        return decodeStage(job as Job<DecodeJobData>, this);
       case AnalysisJob.analyze:
-        return this.analyze(job as Job<AnalyzeJobData>);
+        return analyzeStage(job as Job<AnalyzeJobData>, this);
       default:
         throw new UnrecoverableError(`unknown job ${job.name} on the analysis queue`);
     }
   }
+}
 
-  private async analyze(job: Job<AnalyzeJobData>): Promise<{ analysisId: string; status: string }> {
-    const { analysisId } = job.data;
-    const analysis = await this.analyses.findById(analysisId);
-    // Deleted while queued: nothing to do, and nothing to retry.
-    if (!analysis) return { analysisId, status: 'GONE' };
-    await this.analyses.markRunning(analysisId);
-    this.logger.log(`analysis ${analysisId}: running on ${analysis.captures.length} captures`);
-    await job.updateProgress(100);
-    await this.analyses.markSucceeded(
-      analysisId,
-      { captures: analysis.captures.length, snapshots: analysis.snapshots.length },
-      { captures: analysis.captures.length, snapshots: analysis.snapshots.length },
-    );
-    return { analysisId, status: 'SUCCEEDED' };
-  }
+function isBadInput(error: unknown): boolean {
+  return (
+    error instanceof CaptureFormatError ||
+    error instanceof SnapshotParseError ||
+    (error as NodeJS.ErrnoException)?.code === 'ENOENT'
+  );
+}
+
+function describe(error: unknown): string {
+  if ((error as NodeJS.ErrnoException)?.code === 'ENOENT')
+    return `a stored capture is missing from STORAGE_DIR (${(error as Error).message}); upload it again`;
+  return error instanceof Error ? error.message : String(error);
 }

@@ -5,6 +5,7 @@ import {
   CapturesRepository,
   createPrismaClient,
   ProjectsRepository,
+  ResultsRepository,
   SnapshotsRepository,
   type PrismaClient,
 } from '#persistence';
@@ -12,6 +13,14 @@ import { CONFIG } from './config.module.js';
 import { UploadStorage } from './storage.js';
 
 export const PRISMA = Symbol('PRISMA');
+
+const REPOSITORIES = [
+  ProjectsRepository,
+  AnalysesRepository,
+  CapturesRepository,
+  SnapshotsRepository,
+  ResultsRepository,
+];
 
 /** One Prisma client per process, the repositories built on it, and the upload store. */
 @Global()
@@ -22,27 +31,18 @@ export const PRISMA = Symbol('PRISMA');
       inject: [CONFIG],
       useFactory: (config: Config): PrismaClient => createPrismaClient(config.databaseUrl),
     },
-    ...[ProjectsRepository, AnalysesRepository, CapturesRepository, SnapshotsRepository].map(
-      (Repository) => ({
-        provide: Repository,
-        inject: [PRISMA],
-        useFactory: (prisma: PrismaClient) => new Repository(prisma),
-      }),
-    ),
+    ...REPOSITORIES.map((Repository) => ({
+      provide: Repository,
+      inject: [PRISMA],
+      useFactory: (prisma: PrismaClient) => new Repository(prisma),
+    })),
     {
       provide: UploadStorage,
       inject: [CONFIG],
       useFactory: (config: Config) => new UploadStorage(config.storageDir),
     },
   ],
-  exports: [
-    PRISMA,
-    ProjectsRepository,
-    AnalysesRepository,
-    CapturesRepository,
-    SnapshotsRepository,
-    UploadStorage,
-  ],
+  exports: [PRISMA, ...REPOSITORIES, UploadStorage],
 })
 export class PersistenceModule implements OnApplicationShutdown {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}

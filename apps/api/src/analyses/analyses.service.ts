@@ -36,7 +36,7 @@ export class AnalysesService {
       captureIds: input.captures,
       snapshotIds: input.snapshots,
     });
-    await this.queue.enqueue(analysis.id);
+    await this.queue.enqueue(analysis.id, input.captures);
     return analysis;
   }
 

@@ -64,32 +64,34 @@ export class AnalysesRepository {
     return this.prisma.analysis.findMany({ where: { projectId }, orderBy: { createdAt: 'desc' }, take });
   }
 
+  /** Only while RUNNING: a late progress write never resurrects a finished analysis. */
   async setProgress(id: string, stage: string, progress: number): Promise<void> {
-    await this.prisma.analysis.update({
-      where: { id },
-      data: {
-        status: 'RUNNING' satisfies AnalysisStatus,
-        stage,
-        progress: Math.max(0, Math.min(100, Math.round(progress))),
-      },
+    await this.prisma.analysis.updateMany({
+      where: { id, status: 'RUNNING' },
+      data: { stage, progress: Math.max(0, Math.min(100, Math.round(progress))) },
     });
   }
 
+  /** The first job of a run moves QUEUED to RUNNING; the others (parallel decodes) leave it be. */
   async markRunning(id: string): Promise<void> {
-    await this.prisma.analysis.update({
-      where: { id },
+    await this.prisma.analysis.updateMany({
+      where: { id, status: 'QUEUED' },
       data: { status: 'RUNNING', startedAt: new Date(), error: null, progress: 0 },
     });
   }
 
-  async markSucceeded(
-    id: string,
-    summary: Prisma.InputJsonValue,
-    counts: Prisma.InputJsonValue,
-  ): Promise<void> {
+  /** `summary` and `counts` are plain JSON (the correlator's own result types). */
+  async markSucceeded(id: string, summary: object, counts: object): Promise<void> {
     await this.prisma.analysis.update({
       where: { id },
-      data: { status: 'SUCCEEDED', stage: null, progress: 100, summary, counts, finishedAt: new Date() },
+      data: {
+        status: 'SUCCEEDED',
+        stage: null,
+        progress: 100,
+        summary: summary as Prisma.InputJsonValue,
+        counts: counts as Prisma.InputJsonValue,
+        finishedAt: new Date(),
+      },
     });
   }
 

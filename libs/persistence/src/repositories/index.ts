@@ -2,3 +2,4 @@ export * from './analyses.repository.js';
 export * from './captures.repository.js';
 export * from './projects.repository.js';
 export * from './snapshots.repository.js';
+export * from './results.repository.js';

@@ -1,0 +1,123 @@
+import type { Job } from 'bullmq';
+import {
+  buildAddressBook,
+  buildDataplaneModel,
+  type AddressBook,
+  type ParsedSnapshot,
+  type Protocol,
+} from '#cluster';
+import { correlateAsync, fileSource, type AddressLookup, type CorrelationResult } from '#correlate';
+import * as diagnoseLib from '#diagnose';
+import type { AnalyzeJobData, DecodeJobResult } from '#jobs';
+import type {
+  AnalysesRepository,
+  CapturesRepository,
+  ResultsRepository,
+  SnapshotsRepository,
+} from '#persistence';
+import type { UploadStorage } from '#platform';
+import { ProgressReporter } from './progress.js';
+import { findingRows, flowRows, type FindingLike } from './to-rows.js';
+
+export interface AnalyzeDeps {
+  analyses: AnalysesRepository;
+  captures: CapturesRepository;
+  snapshots: SnapshotsRepository;
+  results: ResultsRepository;
+  storage: UploadStorage;
+}
+
+type Diagnose = (input: {
+  correlation: CorrelationResult;
+  addressBook?: unknown;
+  dataplane?: unknown;
+}) => FindingLike[];
+
+/**
+ * The parent job, once every capture decoded: correlate the captures (with the snapshots'
+ * address book), diagnose, and replace the analysis' stored results in one transaction.
+ */
+export async function analyzeStage(
+  job: Job<AnalyzeJobData>,
+  deps: AnalyzeDeps,
+): Promise<Record<string, number>> {
+  const { analysisId } = job.data;
+  const analysis = await deps.analyses.findById(analysisId);
+  if (!analysis) return {};
+  const decoded = Object.values(await job.getChildrenValues<DecodeJobResult | null>()).filter(
+    (r): r is DecodeJobResult => !!r,
+  );
+  const captures = await deps.captures.findMany(analysis.captures.map((c) => c.captureId));
+  const snapshots = await deps.snapshots.findMany(analysis.snapshots.map((s) => s.snapshotId));
+  const parsed = snapshots.map((s) => s.parsed as unknown as ParsedSnapshot);
+  const addressBook = parsed.length ? buildAddressBook(parsed) : null;
+  const dataplane = parsed.length ? buildDataplaneModel(parsed) : null;
+
+  const correlating = new ProgressReporter(job, deps.analyses, analysisId, 'correlate', 30, 85);
+  const correlation = await correlateAsync(
+    captures.map((capture) => ({
+      point: {
+        id: capture.id,
+        role: capture.role,
+        label: capture.label,
+        node: capture.node,
+        pod: capture.podName ? `${capture.podNamespace}/${capture.podName}` : null,
+      },
+      packets: fileSource(deps.storage.path(capture.storagePath)),
+    })),
+    {
+      addressBook: addressBook && reportNames(addressBook),
+      onProgress: (fraction) => correlating.update(fraction),
+    },
+  );
+  await correlating.done();
+
+  const diagnosing = new ProgressReporter(job, deps.analyses, analysisId, 'diagnose', 85, 90);
+  const diagnose = (diagnoseLib as Record<string, unknown>).diagnose as Diagnose | undefined;
+  const findings = diagnose ? diagnose({ correlation, addressBook, dataplane }) : [];
+  await diagnosing.done();
+
+  const persisting = new ProgressReporter(job, deps.analyses, analysisId, 'persist', 90, 99);
+  const captureIds = new Set(captures.map((c) => c.id));
+  await deps.results.replace(analysisId, flowRows(correlation, findings, captureIds), findingRows(findings));
+  await persisting.done();
+
+  const counts = {
+    captures: captures.length,
+    snapshots: snapshots.length,
+    packets: decoded.reduce((sum, r) => sum + r.packets, 0),
+    flows: correlation.flows.length,
+    translations: correlation.flows.reduce((sum, f) => sum + f.translations.length, 0),
+    findings: findings.length,
+    errors: findings.filter((f) => f.severity === 'error').length,
+  };
+  const summary = {
+    clockOffsets: correlation.clockOffsets,
+    captures: correlation.captures,
+    decode: decoded,
+    unpaired: correlation.unpaired,
+    ambiguousPairings: correlation.ambiguousPairings,
+    conflicts: correlation.conflicts,
+    sightings: correlation.sightings,
+    hops: correlation.hops,
+    flowsByState: tally(correlation.flows.map((f) => f.state)),
+  };
+  await deps.analyses.markSucceeded(analysisId, summary, counts);
+  return counts;
+}
+
+/** Names as reports print them: a Service with its port (`network-test/nginx:http`). */
+function reportNames(book: AddressBook): AddressLookup {
+  return {
+    lookup(ip, port, protocol) {
+      const match = book.lookup(ip, port, protocol as Protocol | undefined);
+      return match ? { kind: match.kind, name: match.serviceName ?? match.name } : null;
+    },
+  };
+}
+
+function tally(values: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
+}
