@@ -1,4 +1,4 @@
-import type { Analysis, AnalysisStatus, Prisma, PrismaClient } from '../prisma.js';
+import type { Analysis, Prisma, PrismaClient } from '../prisma.js';
 
 export interface NewAnalysis {
   projectId: string;
