@@ -34,6 +34,13 @@ describe('detectSnapshotKind', () => {
     ['nft-cluster/nft-node-1-nft-list-ruleset.txt', 'nft'],
     ['nft-cluster/nft-node-1-conntrack-L.txt', 'conntrack'],
     ['nft-cluster/nft-node-1-ip-route.txt', 'ip-route'],
+    ['nft-cluster/nft-node-2-ip-j-addr.json', 'ip-addr'],
+    ['ipvs-cluster/worker-1-ip-6-j-route.json', 'ip-route'],
+    ['ipvs-cluster/worker-1-conntrack-L.txt', 'conntrack'],
+    ['ipvs-cluster/worker-2-ipvsadm-Ln-stats-exact.txt', 'ipvsadm'],
+    ['ipvs-cluster/worker-2-ipvsadm-Ln-rate.txt', 'ipvsadm'],
+    ['ipvs-cluster/worker-2-ipvsadm-Lnc.txt', 'ipvsadm-connections'],
+    ['ipvs-cluster/worker-2-iptables-save.txt', 'iptables-save'],
   ])('local %s is %s', (path, kind) => {
     expect(detectSnapshotKind(localText(path))).toBe(kind);
   });

@@ -143,3 +143,41 @@ describe('conntrack -L', () => {
     expect(s.data.entries[4]).toMatchObject({ zone: 0, reply: { src: '172.18.0.2', sport: 6443 } });
   });
 });
+
+describe('ip -j addr (second input)', () => {
+  it('reads a kind node with a bridge port and IPv6', () => {
+    const s = as(local_('nft-cluster/nft-node-2-ip-j-addr.json'), 'ip-addr');
+    expect(s.data.interfaces.map((i) => [i.name, i.addresses.map((a) => a.ip)])).toEqual([
+      ['lo', ['127.0.0.1']],
+      ['cni0', ['10.244.1.1']],
+      ['veth4c1f8a2e', []],
+      ['eth0', ['172.18.0.3', 'fc00:f853:ccd:e793::3']],
+    ]);
+    expect(s.data.interfaces[2]!.master).toBe('cni0');
+  });
+});
+
+describe('ip -6 -j route', () => {
+  it('reads IPv6 routes with metrics', () => {
+    const v6 = as(local_('ipvs-cluster/worker-1-ip-6-j-route.json'), 'ip-route');
+    expect(v6.data.routes.map((r) => [r.dst, r.via, r.metric])).toEqual([
+      ['fd00:10:244::/64', undefined, 256],
+      ['fd00:10:244:1::/64', 'fd00:c0a8:3100::3', 1024],
+      ['fe80::/64', undefined, 256],
+      ['default', 'fe80::1', 1024],
+    ]);
+  });
+});
+
+describe('conntrack -L on an IPVS node', () => {
+  it('reads plain entries with IPv6 and SCTP', () => {
+    const s = as(local_('ipvs-cluster/worker-1-conntrack-L.txt'), 'conntrack');
+    expect(s.data.entries.map((e) => [e.protocol, e.original.dst, e.reply.src, e.dnat, e.snat])).toEqual([
+      ['tcp', '10.104.5.7', '10.244.1.9', true, false],
+      ['tcp', '203.0.113.10', '10.244.0.5', true, false],
+      ['udp', '10.96.0.10', '10.244.0.3', true, false],
+      ['tcp', 'fd00:10:96::a', 'fd00:10:244::2', true, false],
+      ['sctp', '10.100.9.9', '10.244.1.20', true, false],
+    ]);
+  });
+});

@@ -55,15 +55,28 @@ describe('ipvsadm -Ln --stats / --rate', () => {
     const s = as(local_('ipvs-cluster/worker-1-ipvsadm-Ln-stats.txt'), 'ipvsadm');
     expect(s.data.view).toBe('stats');
     const api = s.data.virtualServers[0]!;
+    // ipvsadm prints values of 100 million and more in K/M/G/T units unless --exact is given.
     expect(api.stats).toEqual({
       conns: 217,
       inPkts: 46392,
       outPkts: 43174,
-      inBytes: 7291000,
-      outBytes: 31378000,
+      inBytes: 72910331,
+      outBytes: 313780000,
     });
     expect(api.realServers[0]!.stats!['conns']).toBe(217);
-    expect(s.data.virtualServers.find((v) => v.protocol === 'udp')!.realServers).toHaveLength(2);
+    const dns = s.data.virtualServers.find((v) => v.protocol === 'udp')!;
+    expect(dns.stats!['outBytes']).toBe(1375e6);
+    expect(dns.realServers).toHaveLength(2);
+  });
+
+  it('reads --stats --exact, including NodePort and IPv6 services', () => {
+    const s = as(local_('ipvs-cluster/worker-2-ipvsadm-Ln-stats-exact.txt'), 'ipvsadm');
+    expect(s.data.view).toBe('stats');
+    expect(s.data.virtualServers.find((v) => v.ip === '10.96.0.1')!.stats!['outBytes']).toBe(290108221);
+    expect(s.data.virtualServers.find((v) => v.ip === 'fd00:10:96::a')!.realServers[0]).toMatchObject({
+      ip: 'fd00:10:244::2',
+      stats: { conns: 0 },
+    });
   });
 
   it('reads --rate counters', () => {
@@ -72,6 +85,15 @@ describe('ipvsadm -Ln --stats / --rate', () => {
     const web = s.data.virtualServers.find((v) => v.ip === '10.104.5.7')!;
     expect(web.stats).toEqual({ cps: 4, inPPS: 32, outPPS: 28, inBPS: 2560, outBPS: 12640 });
     expect(web.realServers[1]!.stats!['cps']).toBe(0);
+  });
+
+  it('reads another --rate listing, with a virtual service without real servers', () => {
+    const s = as(local_('ipvs-cluster/worker-2-ipvsadm-Ln-rate.txt'), 'ipvsadm');
+    expect(s.data.virtualServers.map((v) => [v.ip, v.port, v.stats!['cps'], v.realServers.length])).toEqual([
+      ['192.168.49.3', 30080, 1, 1],
+      ['10.104.5.7', 80, 8, 2],
+      ['10.96.0.10', 53, 1204, 0],
+    ]);
   });
 });
 
