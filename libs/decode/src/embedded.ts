@@ -42,17 +42,17 @@ export function decodeEmbedded(p: DecodedPacket, d: Uint8Array, v: DataView, off
     t = off + 40;
     // Common extension headers only; a quote rarely holds more.
     for (let n = 0; n < 8 && (protocol === 0 || protocol === 43 || protocol === 60 || protocol === 44); n++) {
-      if (end - t < 8) return void (p.hasEmbedded = true);
+      if (end - t < 8) {
+        t = end;
+        break;
+      }
+      const next = d[t];
       if (protocol === 44) {
         e.ipId = v.getUint32(t + 4);
-        if ((v.getUint16(t + 2) & 0xfff8) !== 0) t = end;
-        protocol = d[t];
-        t += 8;
-      } else {
-        const next = d[t];
-        t += (d[t + 1] + 1) * 8;
-        protocol = next;
-      }
+        // A non-first fragment quotes no transport header.
+        t = (v.getUint16(t + 2) & 0xfff8) !== 0 ? end : t + 8;
+      } else t += (d[t + 1] + 1) * 8;
+      protocol = next;
     }
   } else return;
   e.protocol = protocol;

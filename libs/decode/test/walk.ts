@@ -56,6 +56,13 @@ export async function walk(source: () => CaptureSource, name: string): Promise<W
 
 function check(p: DecodedPacket, problems: string[]): void {
   const where = `packet ${p.number}`;
+  // Every field keeps its type: an out-of-range typed-array read would leave undefined or NaN.
+  for (const o of [p, p.embedded, ...p.encaps] as object[]) {
+    for (const [k, value] of Object.entries(o)) {
+      if (typeof value === 'number' ? !Number.isFinite(value) : value === undefined)
+        problems.push(`${where}: ${k} = ${value}`);
+    }
+  }
   if (p.reason === DECODER_FAULT) problems.push(`${where}: decoder fault`);
   if (p.status !== 0 && !p.reason) problems.push(`${where}: status without reason`);
   if (p.ipVersion !== 0 && p.ipVersion !== 4 && p.ipVersion !== 6)
