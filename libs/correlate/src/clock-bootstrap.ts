@@ -3,12 +3,14 @@
 // SYN and its SYN-ACK seen in two domains); without any, unique fingerprints seen in two domains
 // give a median difference. The main pass refines these from every paired exchange.
 import { addInterval, type OffsetInterval } from './clock-offset.js';
-import { fingerprint } from './fingerprint.js';
+import { fingerprint, fingerprintHigh } from './fingerprint.js';
 import type { CorrelatePacket } from './types.js';
 
 const SYN = 2;
 const ACK = 16;
 const RETRANSMISSION_NS = 100e6;
+/** Fingerprints kept per domain for the fallback: plenty for a median. */
+const UNIQUE_LIMIT = 20_000;
 
 export class ClockBootstrap {
   /** ISN -> [first SYN, last SYN, first SYN-ACK, last SYN-ACK] sighting times in a domain. */
@@ -36,8 +38,9 @@ export class ClockBootstrap {
       if (Number.isNaN(h[i]) || t < h[i]) h[i] = t;
       if (Number.isNaN(h[i + 1]) || (t > h[i + 1] && t - h[i] < RETRANSMISSION_NS)) h[i + 1] = t;
     }
-    const fp = fingerprint(p);
     const u = this.unique[domain];
+    if (u.size >= UNIQUE_LIMIT) return;
+    const fp = fingerprint(p) * 0x80000000 + fingerprintHigh;
     const seen = u.get(fp);
     if (seen === undefined) u.set(fp, t);
     else if (!Number.isNaN(seen) && Math.abs(seen - t) > 1_000_000) u.set(fp, NaN);

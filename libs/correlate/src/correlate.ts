@@ -5,7 +5,7 @@ import { resolveDomains, type DomainOffsets } from './clock-offset.js';
 import { Correlator, DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './correlator.js';
 import { absolute, buildFlow, groupFlows, requestDirections, type FlowContext } from './flow.js';
 import { mergeAsync, mergeSync } from './merge.js';
-import type { PerspectiveState } from './perspective.js';
+import { type PerspectiveState, S_SIGHTINGS, S_UNPAIRED } from './perspective.js';
 import type {
   AsyncPacketSource,
   CapturePoint,
@@ -82,7 +82,7 @@ class Run {
   readonly domains: number[];
   readonly domainNames: string[] = [];
   readonly reference: number;
-  readonly bootstrap: ClockBootstrap;
+  bootstrap: ClockBootstrap;
   private coarse: DomainOffsets | null = null;
 
   constructor(
@@ -106,6 +106,8 @@ class Run {
   start(): Correlator {
     this.coarse = resolveDomains(this.domainNames.length, this.reference, this.bootstrap.intervals());
     const base = Number.isNaN(this.bootstrap.baseSec) ? 0 : this.bootstrap.baseSec;
+    // Its maps are garbage from here on: let them go before the main pass.
+    this.bootstrap = new ClockBootstrap(0);
     const engineOptions: EngineOptions = {
       ...DEFAULT_ENGINE_OPTIONS,
       windowNs: this.options.pairingWindowNs !== undefined ? Number(this.options.pairingWindowNs) : 1e9,
@@ -160,10 +162,11 @@ class Run {
     const unpaired = this.points.map(() => 0);
     for (const members of groups) {
       if (new Set(members.map((p) => p.capture)).size < 2) continue;
-      for (const p of members) unpaired[p.capture] += p.unpaired[0] + p.unpaired[1];
+      for (const p of members) unpaired[p.capture] += p.stat[S_UNPAIRED] + p.stat[S_UNPAIRED + 1];
     }
     const sightings = this.points.map(() => 0);
-    for (const p of engine.perspectives) sightings[p.capture] += p.sightings[0] + p.sightings[1];
+    for (const p of engine.perspectives)
+      sightings[p.capture] += p.stat[S_SIGHTINGS] + p.stat[S_SIGHTINGS + 1];
 
     this.options.onProgress?.(1);
     return {

@@ -2,11 +2,11 @@
 // order, become sightings in perspectives; the pairing window groups the sightings of each packet;
 // closing a group turns consecutive sightings into hops, which join perspectives into flows.
 // Memory: the open groups of one window, plus one perspective per flow and capture point.
-import { fingerprint } from './fingerprint.js';
+import { fingerprint, fingerprintHigh } from './fingerprint.js';
 import { addInterval, type OffsetInterval } from './clock-offset.js';
 import { PairingWindow } from './pairing.js';
-import { PerspectiveState, union, type HopAggregate } from './perspective.js';
-import { type PacketGroup, Sighting } from './sighting.js';
+import { PerspectiveState, S_SIGHTINGS, S_UNPAIRED, union, type HopAggregate } from './perspective.js';
+import type { PacketGroup, Sighting } from './sighting.js';
 import { PKT_OUTGOING, type CapturePoint, type CorrelatePacket } from './types.js';
 
 export interface EngineOptions {
@@ -19,7 +19,7 @@ export interface EngineOptions {
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   windowNs: 1e9,
-  maxEvidence: 16,
+  maxEvidence: 4,
   tcpIdleNs: 300e9,
   otherIdleNs: 30e9,
 };
@@ -36,6 +36,8 @@ export class Correlator {
   hops = 0;
   conflicts = 0;
   private nextIndexSweep = 0;
+  private readonly recent: PerspectiveState[][];
+  private readonly recentNext: number[];
 
   constructor(
     readonly points: readonly CapturePoint[],
@@ -50,6 +52,8 @@ export class Correlator {
     private readonly uncertainty: (a: number, b: number) => number = () => 50_000,
   ) {
     this.index = points.map(() => new Map());
+    this.recent = points.map(() => []);
+    this.recentNext = points.map(() => 0);
     this.packets = points.map(() => 0);
     this.ignored = points.map(() => 0);
     this.pairing = new PairingWindow(
@@ -92,82 +96,84 @@ export class Correlator {
     } else if (protocol === 1 || protocol === 58) {
       sport = dport = ICMP_ECHO.has(p.icmpType) ? p.icmpId : 0;
     }
-    const forward = src < dst || (src === dst && sport <= dport);
-    let key = forward
-      ? `${protocol} ${src} ${sport} ${dst} ${dport}`
-      : `${protocol} ${dst} ${dport} ${src} ${sport}`;
-    if (p.tunnel !== 0) {
-      const o = p.outerSrc < p.outerDst ? `${p.outerSrc} ${p.outerDst}` : `${p.outerDst} ${p.outerSrc}`;
-      key += ` ${p.tunnel} ${o} ${p.vni}`;
+    // Consecutive packets of a capture mostly belong to a few flows (one packet shows on several
+    // interfaces in a row): try the recently used perspectives before building the index key.
+    const recent = this.recent[capture];
+    let ps: PerspectiveState | undefined;
+    for (let i = 0; i < recent.length; i++) {
+      if (matches(recent[i], protocol, src, sport, dst, dport, p)) {
+        ps = recent[i];
+        break;
+      }
     }
-    const index = this.index[capture];
-    let ps = index.get(key);
-    if (
-      ps !== undefined &&
-      ps.isReusedBy(p, t, protocol === 6 ? this.options.tcpIdleNs : this.options.otherIdleNs)
-    )
-      ps = undefined;
-    if (ps === undefined) {
-      // Endpoint a is whoever sent first (for an ICMP error: the sender of the quoted packet).
-      ps = icmpError
-        ? new PerspectiveState(
-            this.perspectives.length,
-            capture,
-            this.domains[capture],
-            protocol,
-            dst,
-            dport,
-            src,
-            sport,
-            p.tunnel,
-            p.outerSrc,
-            p.outerDst,
-            p.vni,
-            true,
-          )
-        : new PerspectiveState(
-            this.perspectives.length,
-            capture,
-            this.domains[capture],
-            protocol,
-            src,
-            sport,
-            dst,
-            dport,
-            p.tunnel,
-            p.outerSrc,
-            p.outerDst,
-            p.vni,
-            false,
-          );
-      this.perspectives.push(ps);
-      index.set(key, ps);
+    const idle = protocol === 6 ? this.options.tcpIdleNs : this.options.otherIdleNs;
+    if (ps === undefined || ps.isReusedBy(p, t, idle)) {
+      const key = indexKey(protocol, src, sport, dst, dport, p);
+      const index = this.index[capture];
+      ps = index.get(key);
+      if (ps !== undefined && ps.isReusedBy(p, t, idle)) ps = undefined;
+      if (ps === undefined) {
+        ps = this.newPerspective(capture, protocol, src, sport, dst, dport, p, icmpError);
+        index.set(key, ps);
+      }
+      recent[this.recentNext[capture]] = ps;
+      this.recentNext[capture] = (this.recentNext[capture] + 1) % RECENT;
     }
     const dir = src === ps.aAddr && sport === ps.aPort ? 0 : 1;
 
     const endpoint = this.points[capture].role !== 'node';
     const rank = !endpoint || p.pktType < 0 ? 1 : p.pktType === PKT_OUTGOING ? 0 : 2;
-    const s = new Sighting(
-      ps,
-      dir,
-      t,
-      tc,
-      capture,
-      this.domains[capture],
-      rank,
-      p.ifIndex,
-      p.pktType,
-      p.frame,
-    );
-    const group = this.pairing.place(fingerprint(p), s);
+    const s = this.pairing.sighting();
+    s.p = ps;
+    s.dir = dir;
+    s.t = t;
+    s.tc = tc;
+    s.capture = capture;
+    s.domain = this.domains[capture];
+    s.rank = rank;
+    s.ifIndex = p.ifIndex;
+    s.pktType = p.pktType;
+    s.frame = p.frame;
+    const group = this.pairing.place(fingerprint(p), fingerprintHigh, s);
     this.sightings++;
-    ps.sightings[dir]++;
+    ps.stat[S_SIGHTINGS + dir]++;
     ps.countInterface(p, dir);
     if (!seenBefore(group, s)) ps.countPacket(p, dir, t);
     if (ps.evidence.length < this.options.maxEvidence * 6)
       ps.evidence.push(t, dir, p.ifIndex, p.pktType, p.frame, p.tcpFlags);
     this.pairing.advance(tc);
     if (tc > this.nextIndexSweep) this.sweepIndex(tc);
+  }
+
+  private newPerspective(
+    capture: number,
+    protocol: number,
+    src: string,
+    sport: number,
+    dst: string,
+    dport: number,
+    p: CorrelatePacket,
+    icmpError: boolean,
+  ): PerspectiveState {
+    // Endpoint a is whoever sent first (for an ICMP error: the sender of the quoted packet).
+    const [a, ap, b, bp] = icmpError ? [dst, dport, src, sport] : [src, sport, dst, dport];
+    const ps = new PerspectiveState(
+      this.perspectives.length,
+      capture,
+      this.domains[capture],
+      protocol,
+      a,
+      ap,
+      b,
+      bp,
+      p.tunnel,
+      p.outerSrc,
+      p.outerDst,
+      p.vni,
+      icmpError,
+    );
+    this.perspectives.push(ps);
+    return ps;
   }
 
   /** Closes every open group; call once all packets have been added. */
@@ -192,7 +198,7 @@ export class Correlator {
     const first = ss[0];
     let oneCapture = true;
     for (let i = 1; i < n; i++) if (ss[i].capture !== first.capture) oneCapture = false;
-    if (oneCapture) first.p.unpaired[first.dir]++;
+    if (oneCapture) first.p.stat[S_UNPAIRED + first.dir]++;
     if (n === 1) return;
     this.sampleClock(ss);
     if (g.ambiguous) {
@@ -221,8 +227,9 @@ export class Correlator {
       const a = ss[i - 1];
       const b = ss[i];
       if (a.domain === b.domain) continue;
-      for (const c of a.p.cross) if (c.dir === a.dir && c.domainB === b.domain) return;
-      a.p.cross.push({ dir: a.dir, domainA: a.domain, domainB: b.domain, tA: a.t, tB: b.t });
+      const cross = (a.p.cross ??= []);
+      for (const c of cross) if (c.dir === a.dir && c.domainB === b.domain) return;
+      cross.push({ dir: a.dir, domainA: a.domain, domainB: b.domain, tA: a.t, tB: b.t });
       return;
     }
   }
@@ -238,7 +245,7 @@ export class Correlator {
       const rep = new Map<number, number>();
       for (const p of members) {
         const rd = requestDir(p);
-        for (const c of p.cross) {
+        for (const c of p.cross ?? []) {
           const lo = Math.min(c.domainA, c.domainB);
           const hi = Math.max(c.domainA, c.domainB);
           const key = lo * 65536 + hi;
@@ -254,6 +261,53 @@ export class Correlator {
     }
     return pairs;
   }
+}
+
+const RECENT = 4;
+
+function matches(
+  ps: PerspectiveState,
+  protocol: number,
+  src: string,
+  sport: number,
+  dst: string,
+  dport: number,
+  p: CorrelatePacket,
+): boolean {
+  if (ps.protocol !== protocol || ps.tunnel !== p.tunnel) return false;
+  if (
+    p.tunnel !== 0 &&
+    (ps.vni !== p.vni ||
+      !(
+        (ps.outerSrc === p.outerSrc && ps.outerDst === p.outerDst) ||
+        (ps.outerSrc === p.outerDst && ps.outerDst === p.outerSrc)
+      ))
+  )
+    return false;
+  return (
+    (ps.aPort === sport && ps.bPort === dport && ps.aAddr === src && ps.bAddr === dst) ||
+    (ps.aPort === dport && ps.bPort === sport && ps.aAddr === dst && ps.bAddr === src)
+  );
+}
+
+/** The index key of a tuple, the same in both directions. */
+function indexKey(
+  protocol: number,
+  src: string,
+  sport: number,
+  dst: string,
+  dport: number,
+  p: CorrelatePacket,
+): string {
+  const forward = src < dst || (src === dst && sport <= dport);
+  let key = forward
+    ? `${protocol} ${src} ${sport} ${dst} ${dport}`
+    : `${protocol} ${dst} ${dport} ${src} ${sport}`;
+  if (p.tunnel !== 0) {
+    const o = p.outerSrc < p.outerDst ? `${p.outerSrc} ${p.outerDst}` : `${p.outerDst} ${p.outerSrc}`;
+    key += ` ${p.tunnel} ${o} ${p.vni}`;
+  }
+  return key;
 }
 
 function seenBefore(g: PacketGroup, s: Sighting): boolean {

@@ -5,7 +5,13 @@ import type { CorrelatePacket } from './types.js';
 const P6 = 6;
 const P17 = 17;
 
-/** A 53-bit hash (exact as a double) of the packet's fingerprint fields. */
+/** The second half of the last fingerprint computed (see fingerprint()). */
+export let fingerprintHigh = 0;
+
+/**
+ * Hashes the packet's fingerprint fields to 62 bits: returns 31 of them (a small integer, cheap
+ * as a Map key) and leaves the other 31 in `fingerprintHigh` to tell apart key collisions.
+ */
 export function fingerprint(p: CorrelatePacket): number {
   let a: number;
   let b: number;
@@ -27,7 +33,8 @@ export function fingerprint(p: CorrelatePacket): number {
     a = mix(mix(mix(0x9e3779b9 ^ proto, (p.icmpType << 8) | p.icmpCode), p.icmpId), p.icmpSeq);
     b = mix(mix(mix(0x85ebca6b, p.ipId), p.payloadLength), p.payloadHash);
   }
-  return (fmix(a) >>> 0) * 0x200000 + (fmix(b) >>> 11);
+  fingerprintHigh = fmix(b) & 0x7fffffff;
+  return fmix(a) & 0x7fffffff;
 }
 
 function mix(h: number, v: number): number {

@@ -3,7 +3,21 @@
 import { createHash } from 'node:crypto';
 import { communityId } from '#decode';
 import { hasPorts, packetTypeName, protocolName } from './endpoint.js';
-import { findRoot, parityToRoot, type PerspectiveState } from './perspective.js';
+import {
+  findRoot,
+  parityToRoot,
+  type PerspectiveState,
+  S_BYTES,
+  S_DUP_ACKS,
+  S_FIN,
+  S_FIRST,
+  S_LAST,
+  S_PACKETS,
+  S_RETRANS,
+  S_RST,
+  S_SIGHTINGS,
+  S_UNPAIRED,
+} from './perspective.js';
 import { outerOf, toTranslations, tupleOf, type TranslationContext } from './translation.js';
 import type {
   AddressLookup,
@@ -22,7 +36,7 @@ const ROLE_RANK: Record<string, number> = { client: 0, node: 1, other: 2, backen
 export function groupFlows(perspectives: readonly PerspectiveState[]): PerspectiveState[][] {
   const byRoot = new Map<PerspectiveState, PerspectiveState[]>();
   for (const p of perspectives) {
-    if (p.packets[0] + p.packets[1] === 0) continue;
+    if (p.stat[S_PACKETS] + p.stat[S_PACKETS + 1] === 0) continue;
     const root = findRoot(p);
     let list = byRoot.get(root);
     if (list === undefined) byRoot.set(root, (list = []));
@@ -46,7 +60,7 @@ export function requestDirections(members: PerspectiveState[], offset: (domain: 
   }
   if (pick === null) {
     for (const p of members) {
-      const t = Math.min(nz(p.first[0]), nz(p.first[1])) - offset(p.domain);
+      const t = Math.min(nz(p.stat[S_FIRST]), nz(p.stat[S_FIRST + 1])) - offset(p.domain);
       // Endpoint a sent the first packet (or the packet an ICMP error quoted): direction 0.
       if (t < pickT) [pick, pickDir, pickT] = [p, 0, t];
     }
@@ -78,11 +92,11 @@ export function buildFlow(
   const protocol = members[0].protocol;
 
   // Path order of the request: where it was first seen (client side) to where it was last seen.
-  const withRequest = members.filter((p) => p.packets[rd(p)] > 0);
+  const withRequest = members.filter((p) => p.stat[S_PACKETS + rd(p)] > 0);
   const path = (withRequest.length ? withRequest : members).slice();
   const firstOf = (p: PerspectiveState) => {
-    const t = p.first[rd(p)];
-    return tc(p, Number.isNaN(t) ? p.first[1 - rd(p)] : t);
+    const t = p.stat[S_FIRST + rd(p)];
+    return tc(p, Number.isNaN(t) ? p.stat[S_FIRST + (1 - rd(p))] : t);
   };
   path.sort((x, y) => firstOf(x) - firstOf(y) || role(x) - role(y) || x.capture - y.capture);
   const clientLeg = path[0];
@@ -107,7 +121,7 @@ export function buildFlow(
   );
   let backend: string | null = null;
   if (dnat) backend = lastTuple.dst;
-  else if (members.some((p) => ctx.points[p.capture].role === 'backend' && p.packets[rd(p)] > 0))
+  else if (members.some((p) => ctx.points[p.capture].role === 'backend' && p.stat[S_PACKETS + rd(p)] > 0))
     backend = lastTuple.dst;
   else if (serviceEntry && !/service/i.test(serviceEntry.kind)) backend = lastTuple.dst;
   const backendEntry = backend
@@ -118,12 +132,12 @@ export function buildFlow(
     members.reduce((acc, p) => acc + f(p, rd(p), 1 - rd(p)), 0);
   const synReq = sum((p, req) => (p.synDir === req ? 1 : 0)) > 0;
   const synAck = sum((p, req) => (p.synDir === req && !Number.isNaN(p.synAckT) ? 1 : 0)) > 0;
-  const finReq = sum((p, req) => p.fin[req]) > 0;
-  const finRep = sum((p, _req, rep) => p.fin[rep]) > 0;
-  const rstReq = sum((p, req) => p.rst[req]) > 0;
-  const rstRep = sum((p, _req, rep) => p.rst[rep]) > 0;
+  const finReq = sum((p, req) => p.stat[S_FIN + req]) > 0;
+  const finRep = sum((p, _req, rep) => p.stat[S_FIN + rep]) > 0;
+  const rstReq = sum((p, req) => p.stat[S_RST + req]) > 0;
+  const rstRep = sum((p, _req, rep) => p.stat[S_RST + rep]) > 0;
   const icmpErrors = sum((p) => p.icmpErrors);
-  const replies = sum((p, _req, rep) => p.packets[rep]) - icmpErrors;
+  const replies = sum((p, _req, rep) => p.stat[S_PACKETS + rep]) - icmpErrors;
 
   let state: FlowState;
   if (protocol === 6) {
@@ -138,7 +152,7 @@ export function buildFlow(
   let resetBy: Flow['resetBy'] = null;
   if (rstReq) resetBy = 'client';
   else if (rstRep) {
-    const sawRst = (p: PerspectiveState) => p.rst[1 - rd(p)] > 0;
+    const sawRst = (p: PerspectiveState) => p.stat[S_RST + (1 - rd(p))] > 0;
     if (backend !== null && members.some((p) => sawRst(p) && (p === lastLeg || role(p) === 3)))
       resetBy = 'backend';
     else if (members.some((p) => sawRst(p) && ctx.points[p.capture].role === 'node')) resetBy = 'node';
@@ -149,9 +163,9 @@ export function buildFlow(
   let last = -Infinity;
   for (const p of members) {
     for (const d of [0, 1]) {
-      if (p.packets[d] === 0) continue;
-      first = Math.min(first, tc(p, p.first[d]));
-      last = Math.max(last, tc(p, p.last[d]));
+      if (p.stat[S_PACKETS + d] === 0) continue;
+      first = Math.min(first, tc(p, p.stat[S_FIRST + d]));
+      last = Math.max(last, tc(p, p.stat[S_LAST + d]));
     }
   }
   const firstNs = absolute(ctx.baseSec, first);
@@ -161,7 +175,7 @@ export function buildFlow(
   for (const wantRequest of [true, false]) {
     for (const p of ordered) {
       const d = wantRequest ? rd(p) : 1 - rd(p);
-      if (p.sightings[d] === 0) continue;
+      if (p.stat[S_SIGHTINGS + d] === 0) continue;
       perspectives.push(perspectiveOf(p, d, wantRequest, ctx));
     }
   }
@@ -199,10 +213,16 @@ export function buildFlow(
     translations: translations.map((x) => x.t),
     perspectives,
     handshake,
-    request: { packets: clientLeg.packets[rd(clientLeg)], bytes: clientLeg.bytes[rd(clientLeg)] },
-    reply: { packets: clientLeg.packets[1 - rd(clientLeg)], bytes: clientLeg.bytes[1 - rd(clientLeg)] },
-    retransmissions: Math.max(...members.map((p) => p.retrans[0] + p.retrans[1])),
-    duplicateAcks: Math.max(...members.map((p) => p.dupAcks[0] + p.dupAcks[1])),
+    request: {
+      packets: clientLeg.stat[S_PACKETS + rd(clientLeg)],
+      bytes: clientLeg.stat[S_BYTES + rd(clientLeg)],
+    },
+    reply: {
+      packets: clientLeg.stat[S_PACKETS + (1 - rd(clientLeg))],
+      bytes: clientLeg.stat[S_BYTES + (1 - rd(clientLeg))],
+    },
+    retransmissions: Math.max(...members.map((p) => p.stat[S_RETRANS] + p.stat[S_RETRANS + 1])),
+    duplicateAcks: Math.max(...members.map((p) => p.stat[S_DUP_ACKS] + p.stat[S_DUP_ACKS + 1])),
     communityIds: {
       client: communityOf(clientLeg, rd(clientLeg)),
       backend: backend !== null ? communityOf(lastLeg, rd(lastLeg)) : null,
@@ -232,20 +252,20 @@ function perspectiveOf(p: PerspectiveState, d: number, request: boolean, ctx: Fl
     direction: request ? 'request' : 'reply',
     src: tuple.src,
     dst: tuple.dst,
-    packets: p.packets[d],
-    sightings: p.sightings[d],
-    bytes: p.bytes[d],
-    firstNs: absolute(ctx.baseSec, p.first[d]),
-    lastNs: absolute(ctx.baseSec, p.last[d]),
+    packets: p.stat[S_PACKETS + d],
+    sightings: p.stat[S_SIGHTINGS + d],
+    bytes: p.stat[S_BYTES + d],
+    firstNs: absolute(ctx.baseSec, p.stat[S_FIRST + d]),
+    lastNs: absolute(ctx.baseSec, p.stat[S_LAST + d]),
     interfaces,
     outer: outerOf(p),
-    retransmissions: p.retrans[d],
-    duplicateAcks: p.dupAcks[d],
+    retransmissions: p.stat[S_RETRANS + d],
+    duplicateAcks: p.stat[S_DUP_ACKS + d],
     syn: p.synDir === d ? p.synCount : 0,
-    fin: p.fin[d],
-    rst: p.rst[d],
+    fin: p.stat[S_FIN + d],
+    rst: p.stat[S_RST + d],
     icmpErrors: request ? 0 : p.icmpErrors,
-    unpaired: p.unpaired[d],
+    unpaired: p.stat[S_UNPAIRED + d],
   };
 }
 

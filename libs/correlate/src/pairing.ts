@@ -4,7 +4,7 @@
 // pairing ambiguous. Groups close once the window has passed their first sighting, in creation
 // order, so memory holds one window of traffic whatever the capture size.
 import { findRoot, parityToRoot } from './perspective.js';
-import { PacketGroup, type Sighting } from './sighting.js';
+import { PacketGroup, Sighting } from './sighting.js';
 
 export interface PairingOptions {
   windowNs: number;
@@ -18,6 +18,8 @@ export class PairingWindow {
   private readonly open = new Map<number, PacketGroup>();
   private queue: PacketGroup[] = [];
   private head = 0;
+  private readonly freeSightings: Sighting[] = [];
+  private readonly freeGroups: PacketGroup[] = [];
   ambiguous = 0;
 
   constructor(
@@ -25,29 +27,43 @@ export class PairingWindow {
     private readonly close: (group: PacketGroup) => void,
   ) {}
 
+  /** A sighting to fill and place (recycled from closed groups). */
+  sighting(): Sighting {
+    return this.freeSightings.pop() ?? new Sighting();
+  }
+
   /** Adds the sighting to its group and returns the group. */
-  place(fp: number, s: Sighting): PacketGroup {
+  place(key: number, fp2: number, s: Sighting): PacketGroup {
     let best: PacketGroup | null = null;
     let second: PacketGroup | null = null;
     let bestD = Infinity;
     let secondD = Infinity;
     const limit = s.tc - this.options.windowNs;
-    for (let g = this.open.get(fp) ?? null; g !== null; g = g.older) {
+    for (let g = this.open.get(key) ?? null; g !== null; g = g.older) {
       if (g.firstTc < limit) break;
+      if (g.fp2 !== fp2) continue;
       const d = this.distance(g, s);
       if (d < bestD) {
-        [second, secondD] = [best, bestD];
-        [best, bestD] = [g, d];
-      } else if (d < secondD) [second, secondD] = [g, d];
+        second = best;
+        secondD = bestD;
+        best = g;
+        bestD = d;
+      } else if (d < secondD) {
+        second = g;
+        secondD = d;
+      }
     }
     if (best === null) {
-      best = new PacketGroup(fp, s.tc);
-      const newest = this.open.get(fp);
+      best = this.freeGroups.pop() ?? new PacketGroup();
+      best.key = key;
+      best.fp2 = fp2;
+      best.firstTc = s.tc;
+      const newest = this.open.get(key);
       if (newest !== undefined) {
         newest.newer = best;
         best.older = newest;
       }
-      this.open.set(fp, best);
+      this.open.set(key, best);
       this.queue.push(best);
     } else if (second !== null && secondD - bestD < this.options.ambiguityNs && !sameFlow(best, second)) {
       // Two packets of different (or unknown) flows fit about as well: pairing would be a guess.
@@ -62,6 +78,8 @@ export class PairingWindow {
   private distance(g: PacketGroup, s: Sighting): number {
     let d = Infinity;
     const sRoot = findRoot(s.p);
+    let lastP = null;
+    let xRoot = sRoot;
     for (const x of g.sightings) {
       const gap = Math.abs(s.tc - x.tc);
       if (x.capture === s.capture && x.ifIndex === s.ifIndex && x.pktType === s.pktType) {
@@ -73,7 +91,10 @@ export class PairingWindow {
       // A packet has one sender and one receiver: two endpoints sending (or receiving) the
       // same fingerprint are two packets.
       if (s.rank !== 1 && x.rank === s.rank && x.capture !== s.capture) return Infinity;
-      const xRoot = findRoot(x.p);
+      if (x.p !== lastP) {
+        lastP = x.p;
+        xRoot = findRoot(x.p);
+      }
       if (xRoot === sRoot) {
         // Known to be one flow: the directions must agree with what pairing inferred before.
         if ((parityToRoot(x.p) ^ parityToRoot(s.p)) !== (x.dir ^ s.dir)) return Infinity;
@@ -108,8 +129,14 @@ export class PairingWindow {
     const g = this.queue[this.head];
     this.queue[this.head++] = undefined as unknown as PacketGroup;
     if (g.newer !== null) g.newer.older = null;
-    else this.open.delete(g.fp);
+    else this.open.delete(g.key);
     this.close(g);
+    // Recycle: the close callback keeps nothing of the group or its sightings.
+    for (const s of g.sightings) this.freeSightings.push(s);
+    g.sightings.length = 0;
+    g.older = g.newer = null;
+    g.ambiguous = false;
+    this.freeGroups.push(g);
   }
 }
 

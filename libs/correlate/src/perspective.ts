@@ -37,26 +37,43 @@ export interface CrossDomainSample {
   tB: number;
 }
 
+/** Distinct packets, sightings (every interface), bytes, first/last time, TCP flags seen. */
+export const S_PACKETS = 0;
+export const S_SIGHTINGS = 2;
+export const S_BYTES = 4;
+export const S_FIRST = 6;
+export const S_LAST = 8;
+export const S_FIN = 10;
+export const S_RST = 12;
+export const S_RETRANS = 14;
+export const S_DUP_ACKS = 16;
+/** Packets seen here and at no other capture. */
+export const S_UNPAIRED = 18;
+/** Highest TCP sequence end, last pure ACK and its window (NaN until seen). */
+const S_NEXT_SEQ = 20;
+const S_LAST_ACK = 22;
+const S_LAST_WIN = 24;
+const S_SIZE = 26;
+
+function newStats(): Float64Array {
+  const s = new Float64Array(S_SIZE);
+  s.fill(NaN, S_FIRST, S_LAST + 2);
+  s.fill(NaN, S_NEXT_SEQ, S_SIZE);
+  return s;
+}
+
 export class PerspectiveState {
   parent: PerspectiveState = this;
   /** Direction flip relative to `parent`. */
   parity = 0;
   rank = 0;
 
-  readonly packets = [0, 0];
-  readonly sightings = [0, 0];
-  readonly bytes = [0, 0];
-  readonly first = [NaN, NaN];
-  readonly last = [NaN, NaN];
-  readonly fin = [0, 0];
-  readonly rst = [0, 0];
-  readonly retrans = [0, 0];
-  readonly dupAcks = [0, 0];
-  readonly cross: CrossDomainSample[] = [];
-  /** Highest TCP sequence end seen per direction (NaN until the first segment). */
-  private readonly nextSeq = [NaN, NaN];
-  private readonly lastAck = [NaN, NaN];
-  private readonly lastWin = [NaN, NaN];
+  /**
+   * Counters per direction in one typed array (one allocation per perspective: there is one
+   * per flow and capture point): stat[S_PACKETS + dir], ...
+   */
+  readonly stat = newStats();
+  cross: CrossDomainSample[] | null = null;
   synCount = 0;
   /** Direction of the first SYN without ACK, its ISN and time; -1 if none seen. */
   synDir = -1;
@@ -66,8 +83,6 @@ export class PerspectiveState {
   ackT = NaN;
   icmpErrors = 0;
   icmpError: { type: number; code: number; from: string } | null = null;
-  /** Packets seen here and at no other capture, per direction. */
-  readonly unpaired = [0, 0];
   /** Packets whose pairing was ambiguous (first seen here). */
   ambiguous = 0;
   /** Interfaces: [ifIndex, pktType, dir, count] per entry, names kept aside. */
@@ -76,6 +91,8 @@ export class PerspectiveState {
   /** Evidence: [t, dir, ifIndex, pktType, frame, tcpFlags] per sighting, capped. */
   readonly evidence: number[] = [];
   readonly hops: HopAggregate[] = [];
+  /** Result-building caches: the tuple text per direction. */
+  tuples: ({ src: string; dst: string } | null)[] = [null, null];
 
   constructor(
     readonly id: number,
@@ -97,10 +114,10 @@ export class PerspectiveState {
 
   /** A sighting of a packet not yet seen at this perspective (not an interface duplicate). */
   countPacket(p: CorrelatePacket, dir: number, t: number): void {
-    this.packets[dir]++;
-    this.bytes[dir] += p.ipLength;
-    if (Number.isNaN(this.first[dir])) this.first[dir] = t;
-    this.last[dir] = t;
+    this.stat[S_PACKETS + dir]++;
+    this.stat[S_BYTES + dir] += p.ipLength;
+    if (Number.isNaN(this.stat[S_FIRST + dir])) this.stat[S_FIRST + dir] = t;
+    this.stat[S_LAST + dir] = t;
     if (p.embeddedProtocol !== 0) {
       this.icmpErrors++;
       this.icmpError ??= { type: p.icmpType, code: p.icmpCode, from: p.src };
@@ -111,8 +128,8 @@ export class PerspectiveState {
 
   private countTcp(p: CorrelatePacket, dir: number, t: number): void {
     const flags = p.tcpFlags;
-    if (flags & RST) this.rst[dir]++;
-    if (flags & FIN) this.fin[dir]++;
+    if (flags & RST) this.stat[S_RST + dir]++;
+    if (flags & FIN) this.stat[S_FIN + dir]++;
     if (flags & SYN) {
       if (!(flags & ACK)) {
         this.synCount++;
@@ -137,17 +154,18 @@ export class PerspectiveState {
     const len = p.payloadLength + (flags & SYN ? 1 : 0) + (flags & FIN ? 1 : 0);
     if (len > 0) {
       const end = (p.seq + len) >>> 0;
-      const next = this.nextSeq[dir];
-      if (!Number.isNaN(next) && ((end - next) | 0) <= 0) this.retrans[dir]++;
-      else this.nextSeq[dir] = end;
+      const next = this.stat[S_NEXT_SEQ + dir];
+      if (!Number.isNaN(next) && ((end - next) | 0) <= 0) this.stat[S_RETRANS + dir]++;
+      else this.stat[S_NEXT_SEQ + dir] = end;
     } else if ((flags & (ACK | SYN | FIN | RST)) === ACK) {
       // Duplicate ACK: a pure ACK repeating the previous ack and window.
-      if (p.ack === this.lastAck[dir] && p.window === this.lastWin[dir]) this.dupAcks[dir]++;
-      this.lastAck[dir] = p.ack;
-      this.lastWin[dir] = p.window;
+      if (p.ack === this.stat[S_LAST_ACK + dir] && p.window === this.stat[S_LAST_WIN + dir])
+        this.stat[S_DUP_ACKS + dir]++;
+      this.stat[S_LAST_ACK + dir] = p.ack;
+      this.stat[S_LAST_WIN + dir] = p.window;
       return;
     }
-    this.lastAck[dir] = NaN;
+    this.stat[S_LAST_ACK + dir] = NaN;
   }
 
   countInterface(p: CorrelatePacket, dir: number): void {
@@ -164,7 +182,8 @@ export class PerspectiveState {
 
   /** Time of the latest packet in either direction (-Infinity before any). */
   lastSeen(): number {
-    const [a, b] = this.last;
+    const a = this.stat[S_LAST];
+    const b = this.stat[S_LAST + 1];
     return Math.max(Number.isNaN(a) ? -Infinity : a, Number.isNaN(b) ? -Infinity : b);
   }
 

@@ -2,40 +2,39 @@
 // one packet (equal fingerprints close in time) across every capture point and interface.
 import type { PerspectiveState } from './perspective.js';
 
+/** Pooled by the pairing window: fields are rewritten for every packet, nothing keeps one. */
 export class Sighting {
-  constructor(
-    readonly p: PerspectiveState,
-    /** Direction within `p` (0: a -> b). */
-    readonly dir: number,
-    /** Raw timestamp (ns since the run's base second, this capture's clock). */
-    readonly t: number,
-    /** `t` on the reference clock (coarse offset applied): what pairing and ordering use. */
-    readonly tc: number,
-    readonly capture: number,
-    readonly domain: number,
-    /**
-     * Tie-break at equal times across captures: an endpoint sends (0) before the path sees the
-     * packet (1) before an endpoint receives it (2).
-     */
-    readonly rank: number,
-    readonly ifIndex: number,
-    readonly pktType: number,
-    readonly frame: number,
-  ) {}
+  p!: PerspectiveState;
+  /** Direction within `p` (0: a -> b). */
+  dir = 0;
+  /** Raw timestamp (ns since the run's base second, this capture's clock). */
+  t = 0;
+  /** `t` on the reference clock (coarse offset applied): what pairing and ordering use. */
+  tc = 0;
+  capture = 0;
+  domain = 0;
+  /**
+   * Tie-break at equal times across captures: an endpoint sends (0) before the path sees the
+   * packet (1) before an endpoint receives it (2).
+   */
+  rank = 0;
+  ifIndex = 0;
+  pktType = 0;
+  frame = 0;
 }
 
+/** Pooled like sightings. */
 export class PacketGroup {
   readonly sightings: Sighting[] = [];
-  /** The previous (older) and next (newer) open groups with the same fingerprint. */
+  /** The previous (older) and next (newer) open groups with the same fingerprint key. */
   older: PacketGroup | null = null;
   newer: PacketGroup | null = null;
   /** Another open group was about as good a match for one of the sightings. */
   ambiguous = false;
-
-  constructor(
-    readonly fp: number,
-    readonly firstTc: number,
-  ) {}
+  /** Index key (31 bits, a small integer for the Map) and the rest of the fingerprint. */
+  key = 0;
+  fp2 = 0;
+  firstTc = 0;
 
   /**
    * Orders sightings as the packet travelled: by reference time, then file order, then rank.
@@ -52,20 +51,44 @@ export class PacketGroup {
     if (!multi) return s;
     // Domains by the middle of their sightings (for two blocks, the order whose crossing gap
     // is the larger); blocks keep that order if no sighting is clearly out of it.
-    const domains: number[] = [];
-    for (const x of s) if (!domains.includes(x.domain)) domains.push(x.domain);
-    const min = (d: number) => s.find((x) => x.domain === d)!.tc;
-    const max = (d: number) => s.findLast((x) => x.domain === d)!.tc;
-    domains.sort((a, b) => min(a) + max(a) - (min(b) + max(b)));
+    const domains = DOMAINS;
+    domains.length = 0;
+    for (const x of s) {
+      // Sorted by time: a domain's first sighting is its earliest, its last its latest.
+      const i = domains.indexOf(x.domain);
+      if (i < 0) {
+        MIN[domains.length] = MAX[domains.length] = x.tc;
+        domains.push(x.domain);
+      } else MAX[i] = x.tc;
+    }
+    for (let i = 1; i < domains.length; i++) {
+      for (let j = i; j > 0 && MIN[j - 1] + MAX[j - 1] > MIN[j] + MAX[j]; j--) {
+        swap(domains, j);
+        swap(MIN, j);
+        swap(MAX, j);
+      }
+    }
     for (let i = 0; i < domains.length; i++)
       for (let j = i + 1; j < domains.length; j++)
-        if (max(domains[i]) > min(domains[j]) + uncertainty(domains[i], domains[j])) return s;
-    insertionSort(
-      s,
-      (a, b) => a.domain !== b.domain && domains.indexOf(a.domain) > domains.indexOf(b.domain),
-    );
+        if (MAX[i] > MIN[j] + uncertainty(domains[i], domains[j])) return s;
+    insertionSort(s, byDomainBlock);
     return s;
   }
+}
+
+// Scratch space for sortByTime (groups are sorted one at a time).
+const DOMAINS: number[] = [];
+const MIN: number[] = [];
+const MAX: number[] = [];
+
+function swap(a: number[], j: number): void {
+  const x = a[j - 1];
+  a[j - 1] = a[j];
+  a[j] = x;
+}
+
+function byDomainBlock(a: Sighting, b: Sighting): boolean {
+  return a.domain !== b.domain && DOMAINS.indexOf(a.domain) > DOMAINS.indexOf(b.domain);
 }
 
 function insertionSort(s: Sighting[], after: (a: Sighting, b: Sighting) => boolean): void {

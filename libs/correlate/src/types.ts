@@ -122,7 +122,7 @@ export interface CorrelateOptions {
   pairingWindowNs?: bigint;
   /** Packets read per capture to estimate clock offsets before the main pass (default 200 000). */
   bootstrapPackets?: number;
-  /** Sightings kept per perspective as evidence (default 16). */
+  /** Sightings kept per perspective as evidence (default 4: the handshake). */
   maxSightingsPerPerspective?: number;
   onProgress?: (fraction: number) => void;
 }
