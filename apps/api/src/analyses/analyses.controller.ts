@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CurrentCaller, RequireRole, type Caller } from '../auth/auth.guard.js';
 import { boundedInt, optionalString, uuidList, uuidParam } from '../common/validate.js';
@@ -53,5 +53,21 @@ export class AnalysesController {
   @ApiOperation({ summary: 'Status, stage, progress and counts of one analysis' })
   async get(@CurrentCaller() caller: Caller, @Param('id') id: string) {
     return analysisView(await this.analyses.get(caller, uuidParam(id, 'analysis')));
+  }
+
+  @Post(':id/rerun')
+  @HttpCode(202)
+  @RequireRole('write')
+  @ApiOperation({ summary: 'Run a finished analysis again; its results are replaced' })
+  async rerun(@CurrentCaller() caller: Caller, @Param('id') id: string) {
+    return analysisView(await this.analyses.rerun(caller, uuidParam(id, 'analysis')));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @RequireRole('write')
+  @ApiOperation({ summary: 'Delete an analysis and its results' })
+  async delete(@CurrentCaller() caller: Caller, @Param('id') id: string): Promise<void> {
+    await this.analyses.delete(caller, uuidParam(id, 'analysis'));
   }
 }

@@ -1,4 +1,4 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { AnalysesRepository, type AnalysisWithInputs } from '#persistence';
 import type { Caller } from '../auth/auth.guard.js';
 import { AnalysisQueue } from './analysis-queue.js';
@@ -56,6 +56,27 @@ export class AnalysesService {
       analysis = await this.get(caller, id);
     }
     return analysis;
+  }
+
+  async delete(caller: Caller, id: string): Promise<void> {
+    if (!(await this.analyses.delete(caller.projectId, id)))
+      throw new NotFoundException({ code: 'NOT_FOUND', message: `no analysis ${id} in this project` });
+  }
+
+  /** Runs a finished analysis again (new parser or correlator version); results are replaced. */
+  async rerun(caller: Caller, id: string): Promise<AnalysisWithInputs> {
+    const analysis = await this.get(caller, id);
+    if (!(await this.analyses.requeue(caller.projectId, id)))
+      throw new ConflictException({
+        code: 'CONFLICT',
+        message: `analysis ${id} is ${analysis.status}; wait for it to finish`,
+      });
+    await this.queue.enqueue(
+      id,
+      analysis.captures.map((c) => c.captureId),
+      Date.now(),
+    );
+    return this.get(caller, id);
   }
 
   list(caller: Caller) {

@@ -101,4 +101,25 @@ export class AnalysesRepository {
       data: { status: 'FAILED', error, finishedAt: new Date() },
     });
   }
+
+  /** Deletes the analysis and (by cascade) its results; false when it is not in the project. */
+  async delete(projectId: string, id: string): Promise<boolean> {
+    const { count } = await this.prisma.analysis.deleteMany({ where: { id, projectId } });
+    return count === 1;
+  }
+
+  /** Puts a finished analysis back to QUEUED for a re-run; false when it is still running. */
+  async requeue(projectId: string, id: string): Promise<boolean> {
+    const { count } = await this.prisma.analysis.updateMany({
+      where: { id, projectId, status: { in: ['SUCCEEDED', 'FAILED'] } },
+      data: { status: 'QUEUED', stage: null, progress: 0, error: null, startedAt: null, finishedAt: null },
+    });
+    return count === 1;
+  }
+
+  /** Analyses per status, for /metrics. */
+  async countByStatus(): Promise<Record<string, number>> {
+    const rows = await this.prisma.analysis.groupBy({ by: ['status'], _count: { _all: true } });
+    return Object.fromEntries(rows.map((r) => [r.status, r._count._all]));
+  }
 }

@@ -1,0 +1,98 @@
+// Each capture's capture point: a unique label, and the node and pod it was taken on. Captures on one
+// node share its clock (correlate's clock domain), and the node's `ip addr` names the interface indexes
+// a LINUX_SLL2 file stores. Where the command line does not say, the snapshots do:
+// - a node capture: its label (`--capture node:k8s-compute-01:FILE`), the only node, or a node name
+//   in the file name;
+// - a pod capture: a pod named by its label or file name, else the pod owning the capture's own address.
+import { basename } from 'node:path';
+import type { AddressBook, ParsedSnapshot } from '#cluster';
+import type { CapturePoint } from '#correlate';
+import { defaultLabel, type CaptureArg } from './args.js';
+import { ownAddress } from './own-address.js';
+
+export interface ResolvedCapture {
+  arg: CaptureArg;
+  point: CapturePoint;
+}
+
+export async function resolveCapturePoints(
+  args: CaptureArg[],
+  book: AddressBook,
+  snapshots: ParsedSnapshot[],
+): Promise<ResolvedCapture[]> {
+  const labels = new Set<string>();
+  const names = interfaceNames(snapshots, book);
+  const out: ResolvedCapture[] = [];
+  for (const arg of args) {
+    const label = unique(arg.label ?? defaultLabel(arg.role, arg.file), labels);
+    const point: CapturePoint = { id: label, role: arg.role, label, node: null, pod: null };
+    if (arg.role === 'node') {
+      point.node = arg.label ?? nodeNamed(book, basename(arg.file)) ?? onlyNode(book);
+      point.interfaces = point.node ? (names.byNode.get(point.node) ?? null) : null;
+    } else {
+      const named = arg.label ? podNamed(book, arg.label) : podNamed(book, basename(arg.file));
+      const address = named?.ips[0] ?? (await ownAddress(arg.file));
+      const match = address ? book.lookup(address) : undefined;
+      const pod = named ?? (match?.entity.kind === 'Pod' ? match.entity : null);
+      point.pod = pod ? `${pod.namespace}/${pod.name}` : null;
+      point.node = pod?.node ?? (arg.label ? nodeNamed(book, arg.label) : null);
+      // On a one-node cluster every pod runs on that node (an external client is no pod).
+      if (!point.node && arg.role === 'backend') point.node = onlyNode(book);
+      point.interfaces = address ? (names.byAddress.get(address) ?? null) : null;
+    }
+    out.push({ arg, point });
+  }
+  return out;
+}
+
+function unique(label: string, taken: Set<string>): string {
+  let candidate = label;
+  for (let n = 2; taken.has(candidate); n++) candidate = `${label}-${n}`;
+  taken.add(candidate);
+  return candidate;
+}
+
+function onlyNode(book: AddressBook): string | null {
+  return book.nodes.length === 1 ? book.nodes[0].name : null;
+}
+
+/** The longest known node name contained in `text` (k8s-compute-01 in node-k8s-compute-01.pcap). */
+function nodeNamed(book: AddressBook, text: string): string | null {
+  const names = book.nodes.map((n) => n.name).filter((n) => text.includes(n));
+  return names.sort((a, b) => b.length - a.length)[0] ?? null;
+}
+
+function podNamed(book: AddressBook, text: string) {
+  const pods = book.pods.filter((p) => text.includes(p.name) || text === `${p.namespace}/${p.name}`);
+  return pods.sort((a, b) => b.name.length - a.name.length)[0] ?? null;
+}
+
+/**
+ * ifindex -> name from the `ip addr` snapshots: per node for node captures, and per address for the
+ * network namespaces of pods and external hosts (`ip netns exec … ip addr`), found by their own address.
+ */
+function interfaceNames(snapshots: ParsedSnapshot[], book: AddressBook) {
+  const byNode = new Map<string, Record<number, string>>();
+  const byAddress = new Map<string, Record<number, string>>();
+  for (const s of snapshots) {
+    if (s.kind !== 'ip-addr') continue;
+    const names: Record<number, string> = {};
+    for (const i of s.data.interfaces) if (i.index !== undefined) names[i.index] = i.name;
+    const node = s.node ?? nodeOf(s, book);
+    if (node) byNode.set(node, { ...names, ...byNode.get(node) });
+    else
+      for (const i of s.data.interfaces)
+        for (const a of i.addresses) if (a.scope !== 'host') byAddress.set(a.ip, names);
+  }
+  return { byNode, byAddress };
+}
+
+function nodeOf(s: Extract<ParsedSnapshot, { kind: 'ip-addr' }>, book: AddressBook): string | null {
+  for (const i of s.data.interfaces) {
+    for (const a of i.addresses) {
+      const m = book.lookup(a.ip);
+      if (m?.kind === 'Node') return m.name;
+    }
+  }
+  return null;
+}
