@@ -174,3 +174,31 @@ export function hostUnreachable(flow: Flow): boolean {
   if (flow.protocol === 'icmpv6' || e.from.includes(':')) return e.type === 1 && e.code === 3;
   return e.type === 3 && (e.code === 0 || e.code === 1 || e.code === 6 || e.code === 7);
 }
+
+/**
+ * Where along one direction's path packets stop being seen: the first capture point that saw fewer
+ * packets than the one before it, or null when every capture point saw them all.
+ */
+export function lossPoint(
+  ctx: RuleContext,
+  flow: Flow,
+  direction: FlowDirection,
+): { before: Perspective; after: Perspective; lost: number } | null {
+  const path = pathOf(ctx, flow, direction);
+  for (let i = 1; i < path.length; i++) {
+    const lost = path[i - 1]!.packets - path[i]!.packets;
+    if (lost > 0) return { before: path[i - 1]!, after: path[i]!, lost };
+  }
+  return null;
+}
+
+/** The tunnels a flow crossed (VXLAN, Geneve, IPIP, GRE) and the bytes each header adds. */
+export function overlayOverhead(flow: Flow): { tunnel: string; bytes: number } | null {
+  const t = flow.translations.find((x) => x.kind === 'ENCAP' && x.outer)?.outer;
+  if (!t) return null;
+  const ipv6 = t.src.includes(':');
+  const ip = ipv6 ? 40 : 20;
+  // Outer IP + UDP 8 + VXLAN/Geneve 8 + inner Ethernet 14; IPIP: outer IP; GRE: outer IP + 4.
+  const bytes = { vxlan: ip + 8 + 8 + 14, geneve: ip + 8 + 8 + 14, ipip: ip, gre: ip + 4 }[t.tunnel];
+  return { tunnel: t.tunnel, bytes };
+}
