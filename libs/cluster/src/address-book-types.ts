@@ -91,6 +91,16 @@ export interface AddressConflict {
   message: string;
 }
 
+/** One claim that an IP belongs to an entity (`Service/ns/name`, `Pod/ns/name`, `Node/name`, `LoadBalancer/ip`). */
+export interface AddressClaim {
+  ip: string;
+  role: AddressRole;
+  entity: string;
+  sources: string[];
+  /** A claim on a node's address that shares it rather than owns it (ServiceLB, host-network pods). */
+  sharesNodeAddress?: boolean;
+}
+
 export interface AddressBookData {
   services: ServiceEntity[];
   pods: PodEntity[];
@@ -99,6 +109,8 @@ export interface AddressBookData {
   conflicts: AddressConflict[];
   /** Snapshots, or parts of them, the book could not attribute (e.g. `ip addr` from an unknown node). */
   notes: string[];
+  /** Every IP → entity claim; `addressBookFromData` answers lookups from this and the entities. */
+  addresses: AddressClaim[];
 }
 
 export interface AddressBook extends AddressBookData {

@@ -6,34 +6,21 @@ import type {
   AddressBook,
   AddressBookData,
   AddressConflict,
-  AddressMatch,
   AddressRole,
-  Entity,
   LoadBalancerEntity,
   NodeEntity,
   PodEntity,
   ServiceEntity,
 } from './address-book-types.js';
 import { attributeNode, nodeAddressIndex } from './node-attribution.js';
-import { canonicalIp } from './text.js';
-import type { KubectlData, ParsedSnapshot, ProgrammedService, Protocol, ServicePort } from './types.js';
+import { addressBookFromData } from './address-lookup.js';
+import type { KubectlData, ParsedSnapshot, ProgrammedService, ServicePort } from './types.js';
 
 interface Claim {
   role: AddressRole;
   key: string;
   sources: Set<string>;
 }
-
-const ROLE_ORDER: AddressRole[] = [
-  'cluster-ip',
-  'external-ip',
-  'load-balancer-ip',
-  'pod-ip',
-  'node-internal-ip',
-  'node-external-ip',
-  'node-interface',
-  'node-port',
-];
 
 export function buildAddressBook(snapshots: ParsedSnapshot[]): AddressBook {
   const b = new Builder();
@@ -61,10 +48,6 @@ export function buildAddressBook(snapshots: ParsedSnapshot[]): AddressBook {
     }
   }
   return b.finish();
-}
-
-function serviceLabel(ns: string, name: string, port?: ServicePort): string {
-  return port ? `${ns}/${name}:${port.name || port.port}` : `${ns}/${name}`;
 }
 
 class Builder {
@@ -305,15 +288,6 @@ class Builder {
     return c.role === 'pod-ip' && !this.podObjects.has(c.key.slice('Pod/'.length));
   }
 
-  entity(key: string): Entity | undefined {
-    const [kind, ...rest] = key.split('/');
-    const id = rest.join('/');
-    if (kind === 'Service') return this.services.get(id);
-    if (kind === 'Pod') return this.pods.get(id);
-    if (kind === 'Node') return this.nodes.get(id);
-    return this.lbs.get(id);
-  }
-
   finish(): AddressBook {
     for (const [k, values] of this.fields) {
       if (values.size < 2) continue;
@@ -343,7 +317,7 @@ class Builder {
         message: `${ip} is claimed by ${keys.join(' and ')}`,
       });
     }
-    const data: AddressBookData = {
+    const data: Omit<AddressBookData, 'addresses'> = {
       services: [...this.services.values()],
       pods: [...this.pods.values()],
       nodes: [...this.nodes.values()],
@@ -351,93 +325,18 @@ class Builder {
       conflicts: this.conflicts,
       notes: this.notes,
     };
-    const lookupAll = (rawIp: string, port?: number, protocol?: Protocol): AddressMatch[] => {
-      const ip = canonicalIp(rawIp);
-      if (!ip) return [];
-      const out: AddressMatch[] = [];
-      // With a port, a Service VIP that does not serve that port ranks after the other owners of the IP.
-      const all = this.claims.get(ip) ?? [];
-      const misses = (c: Claim) => {
-        if (c.role === 'pod-ip' && this.sharesNodeAddress(c, all)) return 1;
-        if (port === undefined || c.role.startsWith('node-') || c.role === 'pod-ip') return 0;
-        const e = this.entity(c.key);
-        const svc = e?.kind === 'LoadBalancer' ? this.services.get(e.service) : e;
-        const serves =
-          svc?.kind === 'Service' &&
-          svc.ports.some((p) => p.port === port && (!protocol || p.protocol === protocol));
-        return serves ? 0 : 1;
-      };
-      const claims = [...(this.claims.get(ip) ?? [])].sort(
-        (a, b) =>
-          misses(a) - misses(b) ||
-          ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role) ||
-          b.sources.size - a.sources.size,
-      );
-      // A node address plus a NodePort is the Service, not the node.
-      if (port !== undefined && claims.some((c) => c.role.startsWith('node-'))) {
-        for (const svc of this.services.values()) {
-          const sp = svc.ports.find((p) => p.nodePort === port && (!protocol || p.protocol === protocol));
-          if (sp) out.push(this.match(ip, port, protocol, 'node-port', svc, [...svc.sources], sp));
-        }
-      }
-      for (const c of claims) {
-        const e = this.entity(c.key);
-        if (e) out.push(this.match(ip, port, protocol, c.role, e, [...c.sources]));
-      }
-      return out;
-    };
-    return {
+    return addressBookFromData({
       ...data,
-      lookupAll,
-      lookup: (ip, port, protocol) => lookupAll(ip, port, protocol)[0],
-      toJSON: () => data,
-    };
-  }
-
-  match(
-    ip: string,
-    port: number | undefined,
-    protocol: Protocol | undefined,
-    role: AddressRole,
-    e: Entity,
-    sources: string[],
-    nodePortOf?: ServicePort,
-  ): AddressMatch {
-    const base = {
-      ip,
-      ...(port !== undefined ? { port } : {}),
-      ...(protocol ? { protocol } : {}),
-      role,
-      sources,
-      entity: e,
-    };
-    if (e.kind === 'Service' || e.kind === 'LoadBalancer') {
-      const svc = e.kind === 'Service' ? e : this.services.get(e.service);
-      const [ns, name] =
-        e.kind === 'Service' ? [e.namespace, e.name] : (e.service.split('/') as [string, string]);
-      const sp =
-        nodePortOf ??
-        (port !== undefined
-          ? svc?.ports.find((p) => p.port === port && (!protocol || p.protocol === protocol))
-          : undefined) ??
-        (port === undefined && svc?.ports.length === 1 ? svc.ports[0] : undefined);
-      return {
-        ...base,
-        kind: e.kind,
-        name: `${ns}/${name}`,
-        namespace: ns,
-        ...(sp ? { servicePort: sp, serviceName: serviceLabel(ns, name, sp) } : {}),
-      };
-    }
-    if (e.kind === 'Pod')
-      return {
-        ...base,
-        kind: 'Pod',
-        name: `${e.namespace}/${e.name}`,
-        namespace: e.namespace,
-        ...(e.node ? { node: e.node } : {}),
-      };
-    return { ...base, kind: 'Node', name: e.name, node: e.name };
+      addresses: [...this.claims].flatMap(([ip, list]) =>
+        list.map((c) => ({
+          ip,
+          role: c.role,
+          entity: c.key,
+          sources: [...c.sources],
+          ...(this.sharesNodeAddress(c, list) ? { sharesNodeAddress: true } : {}),
+        })),
+      ),
+    });
   }
 }
 

@@ -4,6 +4,7 @@ export { parseSnapshot, type ParseSnapshotOptions } from './parse.js';
 export { detectSnapshotKind, sniffSnapshotKind } from './detect.js';
 export { SnapshotParseError, type SnapshotParseErrorDetails } from './errors.js';
 export { buildAddressBook } from './address-book.js';
+export { addressBookFromData } from './address-lookup.js';
 export { buildDataplaneModel } from './dataplane.js';
 export { canonicalIp, formatHostPort, parseHostPort } from './text.js';
 export type * from './types.js';

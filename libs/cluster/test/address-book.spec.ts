@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { buildAddressBook, parseSnapshot, type Protocol } from '../src/index.js';
+import {
+  addressBookFromData,
+  buildAddressBook,
+  parseSnapshot,
+  type AddressBookData,
+  type Protocol,
+} from '../src/index.js';
 import { local_, SCENARIOS, scenarioSnapshots, shared_, sharedJson, sharedText } from './helpers.js';
 
 interface Connection {
@@ -142,10 +148,31 @@ describe('address book lookups', () => {
   it('is plain JSON', () => {
     const json = JSON.parse(JSON.stringify(book));
     expect(json).toEqual(book.toJSON());
-    expect(Object.keys(json)).toEqual(['services', 'pods', 'nodes', 'loadBalancers', 'conflicts', 'notes']);
+    expect(Object.keys(json)).toEqual([
+      'services',
+      'pods',
+      'nodes',
+      'loadBalancers',
+      'conflicts',
+      'notes',
+      'addresses',
+    ]);
     expect(json.services.find((s: { name: string }) => s.name === 'web').sources).toEqual([
       'kubectl-get-all.yaml',
     ]);
+  });
+
+  it('answers the same after a round trip through JSON', () => {
+    const restored = addressBookFromData(JSON.parse(JSON.stringify(book)) as AddressBookData);
+    for (const [ip, port] of [
+      ['192.168.49.2', 30080],
+      ['192.168.49.2', 22],
+      ['203.0.113.10', 80],
+      ['10.244.1.10', 8080],
+      ['fd00:10:96::a', 53],
+    ] as const) {
+      expect(restored.lookupAll(ip, port, 'tcp')).toEqual(book.lookupAll(ip, port, 'tcp'));
+    }
   });
 
   it('names Services from kube-proxy rules alone, without kubectl', () => {
