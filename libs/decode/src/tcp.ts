@@ -42,7 +42,11 @@ export function decodeTcp(
   p.tcpHeaderLength = hl;
   if (hl > 20) {
     if (end - off < hl) return short(p, 'TCP options');
-    options(p, d, v, off + 20, off + hl);
+    // Every segment of an established Linux connection carries exactly NOP, NOP, timestamps.
+    if (hl === 32 && v.getUint32(off + 20) === 0x0101080a) {
+      p.tcpTsVal = v.getUint32(off + 24);
+      p.tcpTsEcr = v.getUint32(off + 28);
+    } else options(p, d, v, off + 20, off + hl);
   }
   if (wireLen < hl) malformed(p, 'TCP header longer than the IP payload');
   setPayload(p, d, v, off + hl, end, wireLen - hl);
@@ -50,12 +54,6 @@ export function decodeTcp(
 
 /** Options are informative, not part of the fingerprint: a bad one stops parsing, not decoding. */
 function options(p: DecodedPacket, d: Uint8Array, v: DataView, o: number, end: number): void {
-  // Every segment of an established Linux connection carries exactly NOP, NOP, timestamps.
-  if (end - o === 12 && v.getUint32(o) === 0x0101080a) {
-    p.tcpTsVal = v.getUint32(o + 4);
-    p.tcpTsEcr = v.getUint32(o + 8);
-    return;
-  }
   while (o < end) {
     const kind = d[o];
     if (kind === OPT_EOL) return;
