@@ -1,7 +1,7 @@
 // Shared evidence helpers: sightings as findings cite them, the path a packet took through the
 // capture points, and the wording of times and counts.
 import type { DataplaneMismatch } from '#cluster';
-import type { Flow, FlowDirection, Perspective, SightingRecord } from '#correlate';
+import type { Flow, FlowDirection, Perspective } from '#correlate';
 import { ipOf, type RuleContext } from './context.js';
 import type { SightingEvidence } from './types.js';
 
@@ -23,7 +23,49 @@ export function tcpFlagsText(flags: number): string {
     .join('')}]`;
 }
 
-export function sightingEvidence(ctx: RuleContext, flow: Flow, s: SightingRecord): SightingEvidence {
+/**
+ * One kept sighting with its perspective's context. Correlate keeps the first sightings either
+ * per flow (`flow.sightings`, each naming its capture, direction and tuple) or per perspective
+ * (`perspective.sightings`, the context being the perspective's): both shapes are read.
+ */
+export interface Sighting {
+  capture: string;
+  timestampNs: string;
+  direction: FlowDirection;
+  interface: string | null;
+  type: string;
+  src: string;
+  dst: string;
+  frame: number;
+  tcpFlags: number;
+}
+
+export function flowSightings(ctx: RuleContext, flow: Flow): Sighting[] {
+  const perFlow = (flow as unknown as { sightings?: unknown }).sightings;
+  if (Array.isArray(perFlow)) return perFlow as Sighting[];
+  const out: Sighting[] = [];
+  for (const p of flow.perspectives) {
+    const kept = (p as unknown as { sightings?: unknown }).sightings;
+    if (!Array.isArray(kept)) continue;
+    for (const s of kept as Partial<Sighting>[]) {
+      out.push({
+        capture: p.capture,
+        direction: p.direction,
+        src: p.src,
+        dst: p.dst,
+        timestampNs: String(s.timestampNs ?? p.firstNs),
+        interface: s.interface ?? null,
+        type: s.type ?? '',
+        frame: s.frame ?? -1,
+        tcpFlags: s.tcpFlags ?? 0,
+      });
+    }
+  }
+  const at = (s: Sighting) => ctx.referenceNs(s.capture, s.timestampNs);
+  return out.sort((a, b) => (at(a) < at(b) ? -1 : at(a) > at(b) ? 1 : 0));
+}
+
+export function sightingEvidence(ctx: RuleContext, flow: Flow, s: Sighting): SightingEvidence {
   return {
     capture: s.capture,
     role: ctx.role(s.capture),
@@ -43,10 +85,10 @@ export function sightingEvidence(ctx: RuleContext, flow: Flow, s: SightingRecord
 export function sightings(
   ctx: RuleContext,
   flow: Flow,
-  keep: (s: SightingRecord) => boolean = () => true,
+  keep: (s: Sighting) => boolean = () => true,
   limit = 12,
 ): SightingEvidence[] {
-  return flow.sightings
+  return flowSightings(ctx, flow)
     .filter(keep)
     .slice(0, limit)
     .map((s) => sightingEvidence(ctx, flow, s));
