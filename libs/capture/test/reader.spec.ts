@@ -356,4 +356,24 @@ describe('streaming', () => {
     expect(pulled).toBeLessThan(8);
     expect(closed).toBe(true);
   });
+
+  it('reads 512 MiB in memory independent of the size', async () => {
+    const rec = pcapRecord(1, 0, Buffer.alloc(112));
+    const chunk = Buffer.concat(Array.from({ length: (1 << 20) / rec.length }, () => rec));
+    const perChunk = Math.floor(chunk.length / rec.length);
+    async function* big(): AsyncGenerator<Uint8Array> {
+      yield pcapHeader();
+      // Fresh copies, as a file or socket would hand over.
+      for (let i = 0; i < 512; i++) yield Buffer.from(chunk);
+    }
+    const before = process.memoryUsage().rss;
+    let records = 0;
+    let peak = 0;
+    for await (const batch of readCapture(big())) {
+      records += batch.count;
+      if (records % 100_000 < batch.count) peak = Math.max(peak, process.memoryUsage().rss - before);
+    }
+    expect(records).toBe(512 * perChunk);
+    expect(peak).toBeLessThan(128 * 1024 * 1024);
+  });
 });
