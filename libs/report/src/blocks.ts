@@ -1,5 +1,6 @@
 // The report laid out once as a list of blocks (headings, paragraphs, tables, lists, commands), so the
 // Markdown and text renderers only decide how a block looks, never what the report says.
+import { evidenceLines } from './evidence.js';
 import { formatDuration, formatOffset, formatTimestamp, percent } from './format.js';
 import type {
   ReportCapture,
@@ -44,7 +45,7 @@ export function reportBlocks(doc: ReportDocument, options: RenderOptions = {}): 
     const list = service.flows.map((id) => flows.get(id)!);
     blocks.push(...serviceBlocks(service, list, points, options.maxFlowTables ?? 50));
   }
-  blocks.push(...findingBlocks(doc.findings, flows));
+  blocks.push(...findingBlocks(doc.findings, flows, points));
   return blocks;
 }
 
@@ -210,7 +211,7 @@ function perspectiveBlocks(f: ReportFlow, points: Points): Block[] {
   ];
 }
 
-function findingBlocks(findings: ReportFinding[], flows: Map<string, ReportFlow>): Block[] {
+function findingBlocks(findings: ReportFinding[], flows: Map<string, ReportFlow>, points: Points): Block[] {
   const blocks: Block[] = [{ kind: 'heading', level: 2, text: 'Findings' }];
   if (!findings.length) return [...blocks, { kind: 'paragraph', text: 'No findings.' }];
   for (const f of findings) {
@@ -224,10 +225,8 @@ function findingBlocks(findings: ReportFinding[], flows: Map<string, ReportFlow>
       if (f.flows.length > 10) shown.push(`… and ${f.flows.length - 10} more`);
       blocks.push({ kind: 'list', title: 'Flows', items: shown });
     }
-    if (f.evidence.length) {
-      const items = f.evidence.map((e) => (typeof e === 'string' ? e : JSON.stringify(e)));
-      blocks.push({ kind: 'list', title: 'Evidence', items });
-    }
+    const evidence = evidenceLines(f.evidence, points.label);
+    if (evidence.length) blocks.push({ kind: 'list', title: 'Evidence', items: evidence });
     if (f.next.length) blocks.push({ kind: 'commands', title: 'Next', lines: f.next });
   }
   return blocks;

@@ -85,7 +85,7 @@ function reportFinding(f: FindingInput): ReportFinding {
     title: f.title,
     detail: f.detail ?? null,
     flows: f.flows ?? [],
-    evidence: f.evidence ?? [],
+    evidence: f.evidence ?? null,
     next: f.next ?? [],
   };
 }

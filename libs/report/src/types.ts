@@ -110,8 +110,11 @@ export interface FindingInput {
   detail?: string | null;
   /** Flow ids. */
   flows?: string[] | null;
-  /** Packet/flow references or facts; strings are printed as they are, objects as compact JSON. */
-  evidence?: unknown[] | null;
+  /**
+   * What backs the finding, passed through as given: libs/diagnose's { sightings: [...], ...facts },
+   * or a list. Renderers print sightings as tcpdump-like lines and other facts as `name: value`.
+   */
+  evidence?: unknown;
   /** Commands to run next. */
   next?: string[] | null;
 }
@@ -197,7 +200,7 @@ export interface ReportFinding {
   title: string;
   detail: string | null;
   flows: string[];
-  evidence: unknown[];
+  evidence: unknown;
   next: string[];
 }
 

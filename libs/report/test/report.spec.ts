@@ -180,7 +180,29 @@ describe('a report rebuilt from stored rows', () => {
           },
         ],
       },
-      findings: [],
+      findings: [
+        {
+          code: 'SYN_UNANSWERED',
+          severity: 'error',
+          title: 'no answer',
+          flows: ['f1'],
+          evidence: {
+            sightings: [
+              {
+                capture: 'c1',
+                timestampNs: '1795759897412153000',
+                src: '10.0.0.1:40000',
+                dst: '10.96.0.10:80',
+                interface: 'eth0',
+                type: 'Out',
+                frame: 0,
+                flags: '[S]',
+              },
+            ],
+            retransmissions: 6,
+          },
+        },
+      ],
     });
     expect(doc.flows[0].perspectives.map((p) => `${p.direction} ${p.stage} ${p.src}`)).toEqual([
       'request pre-DNAT 10.0.0.1:40000',
@@ -201,6 +223,11 @@ describe('a report rebuilt from stored rows', () => {
     const txt = renderReport(doc, 'txt');
     expect(txt).toContain('Service 10.96.0.10:80');
     expect(txt).toMatch(/request\s+c1 pre-DNAT\s+10\.0\.0\.1:40000 > 10\.96\.0\.10:80/);
-    expect(txt).toContain('No findings.');
+    expect(txt).toContain('ERROR SYN_UNANSWERED: no answer');
+    expect(txt).toContain(
+      '- c1 eth0 Out 2026-11-27T06:11:37.412153Z 10.0.0.1:40000 > 10.96.0.10:80 [S] (frame 1)',
+    );
+    expect(txt).toContain('- retransmissions: 6');
+    expect(doc.findings[0]).toMatchObject({ detail: null, next: [], flows: ['f1'] });
   });
 });
