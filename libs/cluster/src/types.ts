@@ -191,6 +191,8 @@ export interface IpvsRealServer extends HostPort {
   weight?: number;
   activeConn?: number;
   inactConn?: number;
+  /** `--persistent-conn` view only. */
+  persistConn?: number;
   stats?: IpvsCounters;
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseSnapshot } from '../src/index.js';
 import { as, local_, shared_ } from './helpers.js';
 
 describe('ipvsadm -Ln', () => {
@@ -47,6 +48,39 @@ describe('ipvsadm -Ln', () => {
     });
     const web = s.data.virtualServers.find((v) => v.ip === '10.104.5.7')!;
     expect(web.realServers.map((r) => r.weight)).toEqual([1, 0]);
+  });
+});
+
+describe('ipvsadm -Ln variants', () => {
+  it('reads the --persistent-conn and --tun-info column layouts by their titles', () => {
+    const persistent = [
+      'IP Virtual Server version 1.2.1 (size=4096)',
+      'Prot LocalAddress:Port            Weight   PersistConn ActiveConn InActConn',
+      '  -> RemoteAddress:Port',
+      'TCP  10.104.5.7:80 rr persistent 10800',
+      '  -> 10.244.1.9:8080              1        3           1          12',
+    ].join('\n');
+    const p = as(parseSnapshot(persistent, { name: 'p.txt' }), 'ipvsadm');
+    expect(p.data.virtualServers[0]!.realServers[0]).toMatchObject({
+      weight: 1,
+      persistConn: 3,
+      activeConn: 1,
+      inactConn: 12,
+    });
+    const tun = [
+      'IP Virtual Server version 1.2.1 (size=4096)',
+      'Prot LocalAddress:Port Scheduler Flags',
+      '  -> RemoteAddress:Port           Forward TunnelInfo    Weight ActiveConn InActConn',
+      'TCP  10.96.0.1:443 rr',
+      '  -> 192.168.49.2:8443            Tunnel  ipip          1      2          0',
+    ].join('\n');
+    const t = as(parseSnapshot(tun, { name: 't.txt' }), 'ipvsadm');
+    expect(t.data.virtualServers[0]!.realServers[0]).toMatchObject({
+      forward: 'Tunnel',
+      weight: 1,
+      activeConn: 2,
+      inactConn: 0,
+    });
   });
 });
 

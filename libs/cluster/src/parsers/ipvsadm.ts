@@ -14,6 +14,7 @@ export function parseIpvsadm(text: string): { data: IpvsData; skipped: Skipped[]
   const skipped: Skipped[] = [];
   let current: IpvsVirtualServer | undefined;
   let sawHeader = false;
+  let columns = ['Forward', 'Weight', 'ActiveConn', 'InActConn'];
   splitLines(text).forEach((raw, i) => {
     const line = i + 1;
     const s = raw.trimEnd();
@@ -24,11 +25,17 @@ export function parseIpvsadm(text: string): { data: IpvsData; skipped: Skipped[]
     }
     if (/^Prot\s+LocalAddress:Port/.test(s)) {
       sawHeader = true;
-      if (/\bConns\b/.test(s)) data.view = 'stats';
-      else if (/\bCPS\b/.test(s)) data.view = 'rate';
+      const titles = s.split(/\s+/).slice(2);
+      if (titles.includes('Conns')) data.view = 'stats';
+      else if (titles.includes('CPS')) data.view = 'rate';
+      else if (titles.includes('Weight')) columns = titles; // --persistent-conn puts the titles here
       return;
     }
-    if (/^\s+->\s+RemoteAddress:Port/.test(s)) return;
+    const titles = /^\s+->\s+RemoteAddress:Port\s*(.*)$/.exec(s);
+    if (titles) {
+      if (titles[1]) columns = titles[1].split(/\s+/); // e.g. --tun-info adds TunnelInfo
+      return;
+    }
     const real = /^\s+->\s+(\S+)\s*(.*)$/.exec(s);
     if (real) {
       if (!current) throw new LineError(line, 'real server line before any virtual service line');
@@ -36,16 +43,18 @@ export function parseIpvsadm(text: string): { data: IpvsData; skipped: Skipped[]
       if (!addr) throw new LineError(line, `bad real server address "${real[1]}"`);
       const cols = real[2]!.split(/\s+/).filter(Boolean);
       if (data.view === 'list') {
-        if (cols.length < 4)
-          throw new LineError(line, 'real server line needs Forward Weight ActiveConn InActConn');
-        const [forward, weight, active, inact] = cols;
+        if (cols.length < columns.length)
+          throw new LineError(line, `real server line needs ${columns.join(' ')}`);
+        const col = (name: string) => cols[columns.indexOf(name)];
+        const num = (name: string) => (columns.includes(name) ? integer(col(name)!, line, name) : undefined);
         current.realServers.push({
           line,
           ...addr,
-          forward,
-          weight: integer(weight!, line, 'Weight'),
-          activeConn: integer(active!, line, 'ActiveConn'),
-          inactConn: integer(inact!, line, 'InActConn'),
+          ...(columns.includes('Forward') ? { forward: col('Forward') } : {}),
+          weight: num('Weight'),
+          activeConn: num('ActiveConn'),
+          inactConn: num('InActConn'),
+          ...(columns.includes('PersistConn') ? { persistConn: num('PersistConn') } : {}),
         });
       } else {
         current.realServers.push({ line, ...addr, stats: counters(cols, line, data.view) });
