@@ -22,7 +22,7 @@ describe('REST contract', () => {
   const keys = { a: '', aRead: '', b: '' };
   const ids = { capture: '', snapshot: '', analysis: '' };
 
-  const call = (method: string, path: string, key?: string, body?: BodyInit) =>
+  const call = (method: string, path: string, key?: string, body?: RequestInit['body']) =>
     fetch(`${api.url}${path}`, {
       method,
       headers: {

@@ -2,7 +2,8 @@ import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
-import { ConfigModule, PersistenceModule } from '#platform';
+import { ConfigModule, PersistenceModule, RedisModule } from '#platform';
+import { MetricsController } from './metrics/metrics.controller.js';
 import { AnalysesModule } from './analyses/analyses.module.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { CapturesModule } from './captures/captures.module.js';
@@ -15,6 +16,7 @@ import { HealthModule } from './health/health.module.js';
   imports: [
     ConfigModule,
     PersistenceModule,
+    RedisModule,
     GraphQLModule.forRoot<ApolloDriverConfig>({
       driver: ApolloDriver,
       path: '/graphql',
@@ -28,6 +30,7 @@ import { HealthModule } from './health/health.module.js';
     CapturesModule,
     SnapshotsModule,
   ],
+  controllers: [MetricsController],
   providers: [
     VersionResolver,
     { provide: APP_FILTER, useClass: HttpExceptionFilter },

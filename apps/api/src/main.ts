@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { applyMigrations } from '#persistence';
-import { closeOnSignals, preflight } from '#platform';
+import { closeOnSignals, jsonLogger, preflight } from '#platform';
 import { AppModule } from './app.module.js';
 import { useBodyParsers } from './common/body-parsers.js';
 import { NATLENS_VERSION } from './version.js';
@@ -22,7 +22,7 @@ async function bootstrap(): Promise<void> {
 
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
     bodyParser: false,
-    logger: config.logLevel === 'debug' ? undefined : ['log', 'warn', 'error'],
+    logger: jsonLogger(config),
   });
   closeOnSignals(app, 'api');
   useBodyParsers(app);

@@ -4,7 +4,7 @@ import { CaptureFormatError } from '#capture';
 import { SnapshotParseError } from '#cluster';
 import { AnalysisJob, type AnalyzeJobData, type DecodeJobData } from '#jobs';
 import { AnalysesRepository, CapturesRepository, ResultsRepository, SnapshotsRepository } from '#persistence';
-import { UploadStorage } from '#platform';
+import { MetricsStore, UploadStorage } from '#platform';
 import { analyzeStage } from './stages/analyze.stage.js';
 import { decodeStage } from './stages/decode.stage.js';
 
@@ -23,6 +23,7 @@ export class AnalysisProcessor {
     readonly snapshots: SnapshotsRepository,
     readonly results: ResultsRepository,
     readonly storage: UploadStorage,
+    readonly metrics: MetricsStore,
   ) {}
 
   async process(job: Job): Promise<unknown> {
@@ -32,11 +33,13 @@ export class AnalysisProcessor {
     try {
       await this.analyses.markRunning(analysisId);
       const result = await this.run(job);
-      this.logger.log(
-        JSON.stringify({ analysisId, job: job.name, id: job.id, ms: Date.now() - started, result }),
-      );
+      await this.metrics
+        .observeJob(job.name, (Date.now() - started) / 1000, 'completed')
+        .catch(() => undefined);
+      this.logger.log({ analysisId, job: job.name, id: job.id, ms: Date.now() - started, result });
       return result;
     } catch (error) {
+      await this.metrics.observeJob(job.name, (Date.now() - started) / 1000, 'failed').catch(() => undefined);
       const badInput = isBadInput(error);
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       const message = describe(error);

@@ -13,6 +13,9 @@ export interface Config {
   /** Apply pending migrations when the api starts (one replica is enough; they take a lock). */
   migrateOnStart: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Per API key and minute: uploads (captures and snapshots) and analyses started. */
+  rateLimitUploadsPerMinute: number;
+  rateLimitAnalysesPerMinute: number;
 }
 
 export const DEFAULTS = {
@@ -25,6 +28,8 @@ export const DEFAULTS = {
   QUEUE_PREFIX: 'natlens',
   MIGRATE_ON_START: 'true',
   LOG_LEVEL: 'info',
+  RATE_LIMIT_UPLOADS_PER_MINUTE: '120',
+  RATE_LIMIT_ANALYSES_PER_MINUTE: '30',
 } as const;
 
 export class ConfigError extends Error {
@@ -90,6 +95,8 @@ export function loadConfig(env: Env = process.env): Config {
     queuePrefix,
     migrateOnStart: boolean('MIGRATE_ON_START'),
     logLevel: logLevel as Config['logLevel'],
+    rateLimitUploadsPerMinute: integer('RATE_LIMIT_UPLOADS_PER_MINUTE', 1, 1_000_000),
+    rateLimitAnalysesPerMinute: integer('RATE_LIMIT_ANALYSES_PER_MINUTE', 1, 1_000_000),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -5,3 +5,7 @@ export * from './redis.js';
 export * from './persistence.module.js';
 export * from './shutdown.js';
 export * from './storage.js';
+export * from './metrics-store.js';
+export * from './rate-limiter.js';
+export * from './redis.module.js';
+export * from './logger.js';

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CurrentCaller, RequireRole, type Caller } from '../auth/auth.guard.js';
+import { RateLimit } from '../common/rate-limit.guard.js';
 import { boundedInt, optionalString, uuidList, uuidParam } from '../common/validate.js';
 import { AnalysesService } from './analyses.service.js';
 import { analysisView } from './analysis.view.js';
@@ -12,6 +13,7 @@ export class AnalysesController {
   constructor(private readonly analyses: AnalysesService) {}
 
   @Post()
+  @RateLimit('analyses')
   @HttpCode(201)
   @RequireRole('write')
   @ApiOperation({ summary: 'Start an analysis of captures and snapshots; ?wait=N blocks up to N s' })

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@ne
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { CurrentCaller, RequireRole, type Caller } from '../auth/auth.guard.js';
+import { RateLimit } from '../common/rate-limit.guard.js';
 import { uuidParam } from '../common/validate.js';
 import { captureView } from './capture.view.js';
 import { CapturesService } from './captures.service.js';
@@ -14,6 +15,7 @@ export class CapturesController {
   constructor(private readonly captures: CapturesService) {}
 
   @Post()
+  @RateLimit('uploads')
   @RequireRole('write')
   @ApiOperation({
     summary: 'Upload a capture (pcap, pcapng, gzip): multipart `file` + fields, or the raw body + query',

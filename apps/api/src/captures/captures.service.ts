@@ -9,7 +9,7 @@ import {
 import type { Request } from 'express';
 import type { Config } from '#config';
 import { CapturesRepository, type Capture } from '#persistence';
-import { CONFIG, UploadStorage, UploadTooLargeError } from '#platform';
+import { CONFIG, MetricsStore, UploadStorage, UploadTooLargeError } from '#platform';
 import type { Caller } from '../auth/auth.guard.js';
 import { receiveUpload } from '../uploads/upload-body.js';
 import { parseCapturePoint } from './capture-point.js';
@@ -21,6 +21,7 @@ export class CapturesService {
     @Inject(CONFIG) private readonly config: Config,
     private readonly captures: CapturesRepository,
     private readonly storage: UploadStorage,
+    private readonly metrics: MetricsStore,
   ) {}
 
   /** Streams the body to storage; identical bytes already in the project return the existing capture. */
@@ -45,6 +46,7 @@ export class CapturesService {
       const sniffed = await sniffCapture(upload, fileName);
       const extension = `.${sniffed.format}${sniffed.compressed ? '.gz' : ''}`;
       const storagePath = await this.storage.commit(upload, caller.projectId, extension);
+      await this.metrics.add('upload_bytes_total|capture', upload.size).catch(() => undefined);
       return await this.captures.create({
         projectId: caller.projectId,
         ...point,

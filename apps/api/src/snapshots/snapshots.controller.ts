@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@ne
 import type { Request, Response } from 'express';
 import type { Snapshot } from '#persistence';
 import { CurrentCaller, RequireRole, type Caller } from '../auth/auth.guard.js';
+import { RateLimit } from '../common/rate-limit.guard.js';
 import { uuidParam } from '../common/validate.js';
 import { SnapshotsService } from './snapshots.service.js';
 
@@ -27,6 +28,7 @@ export class SnapshotsController {
   constructor(private readonly snapshots: SnapshotsService) {}
 
   @Post()
+  @RateLimit('uploads')
   @RequireRole('write')
   @ApiOperation({
     summary:

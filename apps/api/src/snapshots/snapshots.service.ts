@@ -10,7 +10,7 @@ import type { Request } from 'express';
 import { readFile } from 'node:fs/promises';
 import { parseSnapshot, SnapshotParseError, type ParsedSnapshot, type SnapshotKind } from '#cluster';
 import { SnapshotsRepository, type Prisma, type Snapshot } from '#persistence';
-import { UploadStorage, UploadTooLargeError } from '#platform';
+import { MetricsStore, UploadStorage, UploadTooLargeError } from '#platform';
 import type { Caller } from '../auth/auth.guard.js';
 import { receiveUpload } from '../uploads/upload-body.js';
 
@@ -22,6 +22,7 @@ export class SnapshotsService {
   constructor(
     private readonly snapshots: SnapshotsRepository,
     private readonly storage: UploadStorage,
+    private readonly metrics: MetricsStore,
   ) {}
 
   async upload(caller: Caller, req: Request): Promise<{ snapshot: Snapshot; created: boolean }> {
@@ -55,6 +56,7 @@ export class SnapshotsService {
           });
         throw error;
       }
+      await this.metrics.add('upload_bytes_total|snapshot', incoming.upload.size).catch(() => undefined);
       return await this.snapshots.create({
         projectId: caller.projectId,
         kind: parsed.kind,

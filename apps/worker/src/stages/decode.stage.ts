@@ -3,7 +3,7 @@ import { CaptureRecord } from '#capture';
 import { decodePacket, DecodedPacket, readDecodable, STATUS_MALFORMED, STATUS_TRUNCATED } from '#decode';
 import type { DecodeJobData, DecodeJobResult } from '#jobs';
 import type { AnalysesRepository, CapturesRepository } from '#persistence';
-import type { UploadStorage } from '#platform';
+import type { MetricsStore, UploadStorage } from '#platform';
 import { ProgressReporter } from './progress.js';
 
 /**
@@ -12,7 +12,12 @@ import { ProgressReporter } from './progress.js';
  */
 export async function decodeStage(
   job: Job<DecodeJobData>,
-  deps: { captures: CapturesRepository; analyses: AnalysesRepository; storage: UploadStorage },
+  deps: {
+    captures: CapturesRepository;
+    analyses: AnalysesRepository;
+    storage: UploadStorage;
+    metrics: MetricsStore;
+  },
 ): Promise<DecodeJobResult | null> {
   const { analysisId, captureId } = job.data;
   const [capture] = await deps.captures.findMany([captureId]);
@@ -37,6 +42,7 @@ export async function decodeStage(
   }
   result.linkTypes = [...linkTypes];
   await deps.captures.setPacketCount(captureId, result.packets, result.linkTypes);
+  await deps.metrics.add('packets_decoded_total', result.packets).catch(() => undefined);
   await progress.done();
   return result;
 }

@@ -58,7 +58,6 @@ function flowRow(flow: Flow, findingCodes: string[], captureIds: Set<string>): F
     retransmissions: rest.retransmissions,
     duplicateAcks: rest.duplicateAcks,
     ambiguousPairings: rest.ambiguousPairings,
-    sightings: rest.sightings,
     perspectives,
     translations,
   };
