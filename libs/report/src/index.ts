@@ -19,11 +19,20 @@
  * translations). Flow perspectives come in path order with their stage (pre-DNAT / post-DNAT).
  * Nanosecond quantities are decimal strings.
  *
- * Also: writePcapng (one pcapng from sightings of several captures, see pcapng-writer.ts) and
- * describeTranslation (`DNAT 10.233.9.232:80 -> 10.233.65.212:80`).
+ * Also: pcapngBlocks (a pcapng file from packets of several captures, an interface per capture point
+ * and a comment per packet; see pcapng-writer.ts) and describeTranslation
+ * (`DNAT 10.233.9.232:80 -> 10.233.65.212:80`), which those comments use.
  */
 export { buildReport, hasErrors } from './build.js';
 export { reportBlocks, type Block, type RenderOptions } from './blocks.js';
 export { describeTranslation, formatDuration, formatTimestamp } from './format.js';
+export {
+  enhancedPacketBlock,
+  interfaceDescriptionBlock,
+  pcapngBlocks,
+  sectionHeaderBlock,
+  type PcapngInterface,
+  type PcapngPacket,
+} from './pcapng-writer.js';
 export { renderReport, REPORT_CONTENT_TYPES, REPORT_FORMATS } from './render.js';
 export type * from './types.js';
