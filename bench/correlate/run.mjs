@@ -58,14 +58,18 @@ if (mode === '--child-decode' || mode === '--child-adapt') {
 } else if (mode === '--child-correlate') {
   const { correlateAsync, fileSource } = await import(join(dist, 'correlate/src/index.js'));
   const started = begin();
+  // Flows are handed over as they finish, as the worker persists them: memory stays bounded.
+  let translations = 0;
   const result = await correlateAsync(
     files.map((file, i) => ({ point: { id: CAPTURES[i].file, ...CAPTURES[i] }, packets: fileSource(file) })),
+    { onFlow: (flow) => (translations += flow.translations.length) },
   );
   const packets = result.captures.reduce((n, c) => n + c.packets, 0);
   report(
     {
       packets,
-      flows: result.flows.length,
+      flows: result.flowCount,
+      translations,
       hops: result.hops,
       ambiguous: result.ambiguousPairings,
       conflicts: result.conflicts,
@@ -134,7 +138,8 @@ async function main() {
       ` whole pipeline = ${(decode.seconds / correlate.seconds).toFixed(2)}x the decode rate`,
   );
   console.log(
-    `result: ${correlate.flows.toLocaleString('en')} flows, ${correlate.hops.toLocaleString('en')} hops, ` +
+    `result: ${correlate.flows.toLocaleString('en')} flows, ${correlate.translations.toLocaleString('en')} translations, ` +
+      `${correlate.hops.toLocaleString('en')} hops, ` +
       `${correlate.ambiguous} ambiguous, ${correlate.conflicts} conflicts; ${correlate.offsets.join('; ')}`,
   );
 }

@@ -1,9 +1,9 @@
 // correlate(): bootstrap clock offsets from a prefix of every capture, merge the captures in
 // reference time through the engine, then refine the offsets and assemble the flows.
 import { ClockBootstrap } from './clock-bootstrap.js';
-import { resolveDomains, type DomainOffsets } from './clock-offset.js';
-import { Correlator, DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './correlator.js';
-import { absolute, buildFlow, groupFlows, requestDirections, type FlowContext } from './flow.js';
+import { resolveDomains, type DomainOffsets, type OffsetInterval } from './clock-offset.js';
+import { addFlowIntervals, Correlator, DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './correlator.js';
+import { buildFlow, requestDirections, type FlowContext } from './flow.js';
 import { mergeAsync, mergeSync } from './merge.js';
 import { type PerspectiveState, S_SIGHTINGS, S_UNPAIRED } from './perspective.js';
 import type {
@@ -13,6 +13,7 @@ import type {
   CorrelateOptions,
   CorrelatePacket,
   CorrelationResult,
+  Flow,
   PacketSource,
 } from './types.js';
 
@@ -84,6 +85,16 @@ class Run {
   readonly reference: number;
   bootstrap: ClockBootstrap;
   private coarse: DomainOffsets | null = null;
+  /** The offsets as known so far: coarse, refined as finished flows bracket them. */
+  private offset: number[] = [];
+  private spread: number[] = [];
+  private fine: DomainOffsets | null = null;
+  private readonly intervals = new Map<number, OffsetInterval[]>();
+  private readonly flows: Flow[] = [];
+  private flowCount = 0;
+  private readonly unpaired: number[];
+  private readonly sightings: number[];
+  private ctx: FlowContext | null = null;
 
   constructor(
     readonly points: CapturePoint[],
@@ -101,10 +112,15 @@ class Run {
     const client = points.findIndex((p) => p.role === 'client');
     this.reference = this.domains[client >= 0 ? client : 0] ?? 0;
     this.bootstrap = new ClockBootstrap(ids.size);
+    this.unpaired = points.map(() => 0);
+    this.sightings = points.map(() => 0);
   }
 
   start(): Correlator {
-    this.coarse = resolveDomains(this.domainNames.length, this.reference, this.bootstrap.intervals());
+    const coarse = resolveDomains(this.domainNames.length, this.reference, this.bootstrap.intervals());
+    this.coarse = coarse;
+    this.offset = coarse.offset.slice();
+    this.spread = coarse.spread.slice();
     const base = Number.isNaN(this.bootstrap.baseSec) ? 0 : this.bootstrap.baseSec;
     // Its maps are garbage from here on: let them go before the main pass.
     this.bootstrap = new ClockBootstrap(0);
@@ -113,38 +129,14 @@ class Run {
       windowNs: this.options.pairingWindowNs !== undefined ? Number(this.options.pairingWindowNs) : 1e9,
       maxEvidence: this.options.maxSightingsPerPerspective ?? DEFAULT_ENGINE_OPTIONS.maxEvidence,
     };
-    const offsets = this.domains.map((d) => this.coarse!.offset[d]);
-    const spread = this.coarse.spread;
-    const uncertainty = (a: number, b: number) => 2 * (spread[a] + spread[b]) + 50_000;
-    return new Correlator(this.points, this.domains, offsets, base, engineOptions, uncertainty);
-  }
-
-  finish(engine: Correlator): CorrelationResult {
-    engine.flush();
-    const coarse = this.coarse!;
-    const groups = groupFlows(engine.perspectives);
-    const coarseOffset = (d: number) => coarse.offset[d];
-    const dirs = new Map<PerspectiveState, number>();
-    const dirsOf = groups.map((members) => requestDirections(members, coarseOffset));
-    for (const m of dirsOf) for (const [p, d] of m) dirs.set(p, d);
-
-    // Refine: every flow seen in two domains brackets their offset.
-    const fine = resolveDomains(
-      this.domainNames.length,
-      this.reference,
-      engine.clockIntervals(groups, (p) => dirs.get(p)!),
-    );
-    const offset = this.domainNames.map((_, d) =>
-      fine.pairs[d] > 0 || d === this.reference ? fine.offset[d] : coarse.offset[d],
-    );
-    const spread = this.domainNames.map((_, d) => (fine.pairs[d] > 0 ? fine.spread[d] : coarse.spread[d]));
-
-    const ctx: FlowContext = {
+    const offsets = this.domains.map((d) => coarse.offset[d]);
+    const uncertainty = (a: number, b: number) => 2 * (coarse.spread[a] + coarse.spread[b]) + 50_000;
+    this.ctx = {
       points: this.points,
-      baseSec: engine.baseSec,
+      baseSec: base,
       addressBook: this.options.addressBook ?? null,
       captureId: (c) => this.points[c].id,
-      offset: (d) => offset[d],
+      offset: (d) => this.offset[d],
       interfaceName: (p, ifIndex, pktType) => {
         for (let i = 0; i < p.ifaces.length; i += 4)
           if (p.ifaces[i] === ifIndex && p.ifaces[i + 1] === pktType && p.ifNames[i / 4])
@@ -152,33 +144,63 @@ class Run {
         return ifIndex >= 0 ? `if${ifIndex}` : null;
       },
     };
-    const flows = groups.map((members, i) => buildFlow(members, dirsOf[i], ctx));
-    flows.sort(
-      (x, y) =>
-        (BigInt(x.firstNs) < BigInt(y.firstNs) ? -1 : BigInt(x.firstNs) > BigInt(y.firstNs) ? 1 : 0) ||
-        (x.id < y.id ? -1 : 1),
+    return new Correlator(this.points, this.domains, offsets, base, engineOptions, uncertainty, (batch) =>
+      this.retire(batch),
     );
+  }
 
-    const unpaired = this.points.map(() => 0);
-    for (const members of groups) {
-      if (new Set(members.map((p) => p.capture)).size < 2) continue;
-      for (const p of members) unpaired[p.capture] += p.stat[S_UNPAIRED] + p.stat[S_UNPAIRED + 1];
-    }
-    const sightings = this.points.map(() => 0);
-    for (const p of engine.perspectives)
-      sightings[p.capture] += p.stat[S_SIGHTINGS] + p.stat[S_SIGHTINGS + 1];
+  /** Finished flows: their offset brackets refine the clocks, then they are built and handed on. */
+  private retire(batch: PerspectiveState[][]): void {
+    const dirs = batch.map((members) => requestDirections(members, (d) => this.offset[d]));
+    const before = this.intervalCount();
+    batch.forEach((members, i) => addFlowIntervals(this.intervals, members, (p) => dirs[i].get(p)!));
+    if (this.intervalCount() !== before) this.refineOffsets();
+    batch.forEach((members, i) => {
+      const flow = buildFlow(members, dirs[i], this.ctx!);
+      this.flowCount++;
+      if (this.options.onFlow) this.options.onFlow(flow);
+      else this.flows.push(flow);
+      const multi = members.some((p) => p.capture !== members[0].capture);
+      for (const p of members) {
+        if (multi) this.unpaired[p.capture] += p.stat[S_UNPAIRED] + p.stat[S_UNPAIRED + 1];
+        this.sightings[p.capture] += p.stat[S_SIGHTINGS] + p.stat[S_SIGHTINGS + 1];
+      }
+    });
+  }
 
+  private intervalCount(): number {
+    let n = 0;
+    for (const list of this.intervals.values()) n += list.length;
+    return n;
+  }
+
+  private refineOffsets(): void {
+    const coarse = this.coarse!;
+    const fine = resolveDomains(this.domainNames.length, this.reference, this.intervals);
+    this.fine = fine;
+    this.offset = this.domainNames.map((_, d) =>
+      fine.pairs[d] > 0 || d === this.reference ? fine.offset[d] : coarse.offset[d],
+    );
+    this.spread = this.domainNames.map((_, d) => (fine.pairs[d] > 0 ? fine.spread[d] : coarse.spread[d]));
+  }
+
+  finish(engine: Correlator): CorrelationResult {
+    engine.flush();
+    const coarse = this.coarse!;
+    const fine = this.fine;
+    this.flows.sort((x, y) => compareNs(x.firstNs, y.firstNs) || (x.id < y.id ? -1 : 1));
     this.options.onProgress?.(1);
     return {
-      flows,
+      flows: this.flows,
+      flowCount: this.flowCount,
       clockOffsets: this.points.map((pt, i) => {
         const d = this.domains[i];
         return {
           capture: pt.id,
           clockDomain: this.domainNames[d],
-          offsetNs: String(offset[d]),
-          spreadNs: String(spread[d]),
-          pairs: d === this.reference ? 0 : fine.pairs[d] || coarse.pairs[d],
+          offsetNs: String(this.offset[d]),
+          spreadNs: String(this.spread[d]),
+          pairs: d === this.reference ? 0 : (fine?.pairs[d] ?? 0) || coarse.pairs[d],
           reference: d === this.reference,
         };
       }),
@@ -186,10 +208,10 @@ class Run {
         capture: pt.id,
         packets: engine.packets[i],
         ignored: engine.ignored[i],
-        sightings: sightings[i],
-        unpaired: unpaired[i],
+        sightings: this.sightings[i],
+        unpaired: this.unpaired[i],
       })),
-      unpaired: Object.fromEntries(this.points.map((pt, i) => [pt.id, unpaired[i]])),
+      unpaired: Object.fromEntries(this.points.map((pt, i) => [pt.id, this.unpaired[i]])),
       ambiguousPairings: engine.ambiguous,
       conflicts: engine.conflicts,
       sightings: engine.sightings,
@@ -198,4 +220,7 @@ class Run {
   }
 }
 
-export { absolute };
+/** Orders decimal nanosecond strings (same length = same order as text; else by length). */
+function compareNs(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}

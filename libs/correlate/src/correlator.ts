@@ -5,7 +5,16 @@
 import { fingerprint, fingerprintHigh } from './fingerprint.js';
 import { addInterval, type OffsetInterval } from './clock-offset.js';
 import { PairingWindow } from './pairing.js';
-import { PerspectiveState, S_SIGHTINGS, S_UNPAIRED, union, type HopAggregate } from './perspective.js';
+import {
+  findRoot,
+  PerspectiveState,
+  S_FIN,
+  S_RST,
+  S_SIGHTINGS,
+  S_UNPAIRED,
+  union,
+  type HopAggregate,
+} from './perspective.js';
 import type { PacketGroup, Sighting } from './sighting.js';
 import { PKT_OUTGOING, type CapturePoint, type CorrelatePacket } from './types.js';
 
@@ -15,6 +24,8 @@ export interface EngineOptions {
   /** Idle time after which a tuple starts a new flow (TCP, then others). */
   tcpIdleNs: number;
   otherIdleNs: number;
+  /** A flow quiet this long (and not closed) is finished. */
+  flowIdleNs: number;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
@@ -22,12 +33,15 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   maxEvidence: 4,
   tcpIdleNs: 300e9,
   otherIdleNs: 30e9,
+  flowIdleNs: 60e9,
 };
 
 const ICMP_ECHO = new Set([0, 8, 128, 129]);
 
 export class Correlator {
-  readonly perspectives: PerspectiveState[] = [];
+  /** Perspectives of flows not yet retired (handed to `retire` once idle). */
+  private live: PerspectiveState[] = [];
+  private nextPerspectiveId = 0;
   private readonly index: Map<string, PerspectiveState>[];
   private readonly pairing: PairingWindow;
   readonly packets: number[];
@@ -35,7 +49,7 @@ export class Correlator {
   sightings = 0;
   hops = 0;
   conflicts = 0;
-  private nextIndexSweep = 0;
+  private nextRetire = -Infinity;
   private readonly recent: PerspectiveState[][];
   private readonly recentNext: number[];
 
@@ -50,6 +64,8 @@ export class Correlator {
     readonly options: EngineOptions = DEFAULT_ENGINE_OPTIONS,
     /** How far apart two domains' corrected times may be and still be in either order (ns). */
     private readonly uncertainty: (a: number, b: number) => number = () => 50_000,
+    /** Receives finished flows (their perspectives), a batch at a time. */
+    private readonly retire: (flows: PerspectiveState[][]) => void = () => {},
   ) {
     this.index = points.map(() => new Map());
     this.recent = points.map(() => []);
@@ -113,7 +129,7 @@ export class Correlator {
       ps = index.get(key);
       if (ps !== undefined && ps.isReusedBy(p, t, idle)) ps = undefined;
       if (ps === undefined) {
-        ps = this.newPerspective(capture, protocol, src, sport, dst, dport, p, icmpError);
+        ps = this.newPerspective(key, capture, protocol, src, sport, dst, dport, p, icmpError);
         index.set(key, ps);
       }
       recent[this.recentNext[capture]] = ps;
@@ -142,10 +158,11 @@ export class Correlator {
     if (ps.evidence.length < this.options.maxEvidence * 6)
       ps.evidence.push(t, dir, p.ifIndex, p.pktType, p.frame, p.tcpFlags);
     this.pairing.advance(tc);
-    if (tc > this.nextIndexSweep) this.sweepIndex(tc);
+    if (tc > this.nextRetire) this.retireIdle(tc, false);
   }
 
   private newPerspective(
+    key: string,
     capture: number,
     protocol: number,
     src: string,
@@ -158,7 +175,8 @@ export class Correlator {
     // Endpoint a is whoever sent first (for an ICMP error: the sender of the quoted packet).
     const [a, ap, b, bp] = icmpError ? [dst, dport, src, sport] : [src, sport, dst, dport];
     const ps = new PerspectiveState(
-      this.perspectives.length,
+      this.nextPerspectiveId++,
+      key,
       capture,
       this.domains[capture],
       protocol,
@@ -172,24 +190,46 @@ export class Correlator {
       p.vni,
       icmpError,
     );
-    this.perspectives.push(ps);
+    this.live.push(ps);
     return ps;
   }
 
-  /** Closes every open group; call once all packets have been added. */
+  /** Closes every open group and retires every flow; call once all packets have been added. */
   flush(): void {
     this.pairing.flush();
+    this.retireIdle(Infinity, true);
   }
 
-  /** Forgets idle tuples so the index holds live connections only (their flows are kept). */
-  private sweepIndex(tc: number): void {
-    this.nextIndexSweep = tc + this.options.otherIdleNs;
-    for (let c = 0; c < this.index.length; c++) {
-      const limit = tc + this.offsets[c] - this.options.tcpIdleNs;
-      for (const [key, ps] of this.index[c]) {
-        if (ps.lastSeen() < limit) this.index[c].delete(key);
+  /**
+   * Hands over the flows whose every perspective has been quiet long enough: a window after a
+   * close (FIN both ways, RST), `flowIdleNs` otherwise. Their groups are all closed by then, so
+   * nothing refers to them any more: memory holds live flows only.
+   */
+  private retireIdle(tc: number, all: boolean): void {
+    this.nextRetire = tc + RETIRE_EVERY_NS;
+    const keep: PerspectiveState[] = [];
+    const done: PerspectiveState[][] = [];
+    for (const members of groupByRoot(this.live)) {
+      let last = -Infinity;
+      let closed = false;
+      for (const p of members) {
+        last = Math.max(last, p.lastSeen() - this.offsets[p.capture]);
+        if (p.stat[S_RST] + p.stat[S_RST + 1] > 0 || (p.stat[S_FIN] > 0 && p.stat[S_FIN + 1] > 0))
+          closed = true;
       }
+      const quiet = closed ? 2 * this.options.windowNs + 1e9 : this.options.flowIdleNs;
+      if (!all && last > tc - quiet) {
+        for (const p of members) keep.push(p);
+        continue;
+      }
+      for (const p of members) {
+        p.retired = true;
+        if (this.index[p.capture].get(p.key) === p) this.index[p.capture].delete(p.key);
+      }
+      done.push(members);
     }
+    this.live = keep;
+    if (done.length) this.retire(done);
   }
 
   private closeGroup(g: PacketGroup): void {
@@ -233,37 +273,49 @@ export class Correlator {
       return;
     }
   }
-
-  /**
-   * Offset intervals from flows seen in two domains: one request and one reply packet bracket
-   * the offset. `requestDir` maps a perspective to its flow's request direction.
-   */
-  clockIntervals(flows: Iterable<PerspectiveState[]>, requestDir: (p: PerspectiveState) => number) {
-    const pairs = new Map<number, OffsetInterval[]>();
-    for (const members of flows) {
-      const req = new Map<number, number>();
-      const rep = new Map<number, number>();
-      for (const p of members) {
-        const rd = requestDir(p);
-        for (const c of p.cross ?? []) {
-          const lo = Math.min(c.domainA, c.domainB);
-          const hi = Math.max(c.domainA, c.domainB);
-          const key = lo * 65536 + hi;
-          const delta = c.domainA === lo ? c.tB - c.tA : c.tA - c.tB;
-          const target = c.dir === rd ? req : rep;
-          if (!target.has(key)) target.set(key, delta);
-        }
-      }
-      for (const [key, d1] of req) {
-        const d2 = rep.get(key);
-        if (d2 !== undefined) addInterval(pairs, Math.floor(key / 65536), key % 65536, d1, d2);
-      }
-    }
-    return pairs;
-  }
 }
 
 const RECENT = 4;
+/** How often (capture time) idle flows are looked for. */
+const RETIRE_EVERY_NS = 1e9;
+
+function groupByRoot(perspectives: PerspectiveState[]): PerspectiveState[][] {
+  const byRoot = new Map<PerspectiveState, PerspectiveState[]>();
+  for (const p of perspectives) {
+    const root = findRoot(p);
+    const list = byRoot.get(root);
+    if (list === undefined) byRoot.set(root, [p]);
+    else list.push(p);
+  }
+  return [...byRoot.values()];
+}
+
+/**
+ * Offset intervals from one flow seen in two domains: one request and one reply packet bracket
+ * the offset. `rd` maps a perspective to its flow's request direction.
+ */
+export function addFlowIntervals(
+  pairs: Map<number, OffsetInterval[]>,
+  members: PerspectiveState[],
+  rd: (p: PerspectiveState) => number,
+): void {
+  const req = new Map<number, number>();
+  const rep = new Map<number, number>();
+  for (const p of members) {
+    for (const c of p.cross ?? []) {
+      const lo = Math.min(c.domainA, c.domainB);
+      const hi = Math.max(c.domainA, c.domainB);
+      const key = lo * 65536 + hi;
+      const delta = c.domainA === lo ? c.tB - c.tA : c.tA - c.tB;
+      const target = c.dir === rd(p) ? req : rep;
+      if (!target.has(key)) target.set(key, delta);
+    }
+  }
+  for (const [key, d1] of req) {
+    const d2 = rep.get(key);
+    if (d2 !== undefined) addInterval(pairs, Math.floor(key / 65536), key % 65536, d1, d2);
+  }
+}
 
 function matches(
   ps: PerspectiveState,
@@ -274,7 +326,7 @@ function matches(
   dport: number,
   p: CorrelatePacket,
 ): boolean {
-  if (ps.protocol !== protocol || ps.tunnel !== p.tunnel) return false;
+  if (ps.protocol !== protocol || ps.tunnel !== p.tunnel || ps.retired) return false;
   if (
     p.tunnel !== 0 &&
     (ps.vni !== p.vni ||

@@ -4,7 +4,6 @@ import { createHash } from 'node:crypto';
 import { communityId } from '#decode';
 import { hasPorts, packetTypeName, protocolName } from './endpoint.js';
 import {
-  findRoot,
   parityToRoot,
   type PerspectiveState,
   S_BYTES,
@@ -31,19 +30,6 @@ import type {
 } from './types.js';
 
 const ROLE_RANK: Record<string, number> = { client: 0, node: 1, other: 2, backend: 3 };
-
-/** Perspectives that saw packets, grouped by the flow they were joined into. */
-export function groupFlows(perspectives: readonly PerspectiveState[]): PerspectiveState[][] {
-  const byRoot = new Map<PerspectiveState, PerspectiveState[]>();
-  for (const p of perspectives) {
-    if (p.stat[S_PACKETS] + p.stat[S_PACKETS + 1] === 0) continue;
-    const root = findRoot(p);
-    let list = byRoot.get(root);
-    if (list === undefined) byRoot.set(root, (list = []));
-    list.push(p);
-  }
-  return [...byRoot.values()];
-}
 
 /**
  * The request direction of every member, in its own terms: the direction of the earliest SYN
@@ -228,7 +214,6 @@ export function buildFlow(
       backend: backend !== null ? communityOf(lastLeg, rd(lastLeg)) : null,
     },
     ambiguousPairings: sum((p) => p.ambiguous),
-    sightings: sightingsOf(members, rd, ctx),
   };
 }
 
@@ -253,7 +238,7 @@ function perspectiveOf(p: PerspectiveState, d: number, request: boolean, ctx: Fl
     src: tuple.src,
     dst: tuple.dst,
     packets: p.stat[S_PACKETS + d],
-    sightings: p.stat[S_SIGHTINGS + d],
+    sightingCount: p.stat[S_SIGHTINGS + d],
     bytes: p.stat[S_BYTES + d],
     firstNs: absolute(ctx.baseSec, p.stat[S_FIRST + d]),
     lastNs: absolute(ctx.baseSec, p.stat[S_LAST + d]),
@@ -266,34 +251,24 @@ function perspectiveOf(p: PerspectiveState, d: number, request: boolean, ctx: Fl
     rst: p.stat[S_RST + d],
     icmpErrors: request ? 0 : p.icmpErrors,
     unpaired: p.stat[S_UNPAIRED + d],
+    sightings: sightingsOf(p, d, ctx),
   };
 }
 
-function sightingsOf(members: PerspectiveState[], rd: (p: PerspectiveState) => number, ctx: FlowContext) {
-  const rows: { tc: number; s: SightingRecord }[] = [];
-  for (const p of members) {
-    const e = p.evidence;
-    for (let i = 0; i < e.length; i += 6) {
-      const dir = e[i + 1];
-      const tuple = tupleOf(p, dir);
-      rows.push({
-        tc: e[i] - ctx.offset(p.domain),
-        s: {
-          capture: ctx.captureId(p.capture),
-          timestampNs: absolute(ctx.baseSec, e[i]),
-          direction: dir === rd(p) ? 'request' : 'reply',
-          interface: ctx.interfaceName(p, e[i + 2], e[i + 3]),
-          type: packetTypeName(e[i + 3]),
-          src: tuple.src,
-          dst: tuple.dst,
-          frame: e[i + 4],
-          tcpFlags: e[i + 5],
-        },
-      });
-    }
+function sightingsOf(p: PerspectiveState, d: number, ctx: FlowContext): SightingRecord[] {
+  const rows: SightingRecord[] = [];
+  const e = p.evidence;
+  for (let i = 0; i < e.length; i += 6) {
+    if (e[i + 1] !== d) continue;
+    rows.push({
+      timestampNs: absolute(ctx.baseSec, e[i]),
+      frame: e[i + 4],
+      interface: ctx.interfaceName(p, e[i + 2], e[i + 3]),
+      type: packetTypeName(e[i + 3]),
+      tcpFlags: e[i + 5],
+    });
   }
-  rows.sort((x, y) => x.tc - y.tc);
-  return rows.map((r) => r.s);
+  return rows;
 }
 
 function communityOf(p: PerspectiveState, d: number): string {
@@ -314,7 +289,13 @@ function communityOf(p: PerspectiveState, d: number): string {
 
 /** Nanoseconds since the epoch as a decimal string, from a time relative to `baseSec`. */
 export function absolute(baseSec: number, t: number): string {
-  return (BigInt(baseSec) * 1_000_000_000n + BigInt(Math.round(t))).toString();
+  const ns = Math.round(t);
+  const sec = Math.floor(ns / 1e9);
+  const frac = ns - sec * 1e9;
+  const whole = baseSec + sec;
+  // Seconds and nanoseconds are exact doubles: no BigInt needed for the common case.
+  if (whole > 0) return `${whole}${String(frac).padStart(9, '0')}`;
+  return (BigInt(baseSec) * 1_000_000_000n + BigInt(ns)).toString();
 }
 
 function hostOf(ep: string): string {

@@ -31,14 +31,14 @@
  *     latencyNs (first packet) and minLatencyNs (clock offsets applied), packets }, request
  *     direction first, each in path order. NONE = the packet crossed capture points unchanged.
  *   - perspectives[]: per capture point and tuple as seen there, request direction first:
- *     { capture, direction, src, dst, packets (distinct), sightings (incl. every interface),
- *     bytes, firstNs, lastNs (that capture's clock), interfaces [{name, type In|Out|P|B|M,
- *     packets}], outer, retransmissions, duplicateAcks, syn, fin, rst, icmpErrors, unpaired }
+ *     { capture, direction, src, dst, packets (distinct), sightingCount (incl. every
+ *     interface), bytes, firstNs, lastNs (that capture's clock), interfaces [{name, type
+ *     In|Out|P|B|M, packets}], outer, retransmissions, duplicateAcks, syn, fin, rst,
+ *     icmpErrors, unpaired, sightings [{timestampNs, frame, interface, type, tcpFlags}]: the
+ *     first few (options.maxSightingsPerPerspective) as evidence and for pcapng export }
  *   - handshake: { [capture]: { synToSynAckNs, synAckToAckNs } }
  *   - request / reply { packets, bytes } (at the capture closest to the client),
  *     retransmissions, duplicateAcks, communityIds { client, backend }, ambiguousPairings
- *   - sightings[]: the first packets per perspective (capture, timestampNs, direction,
- *     interface, type, src, dst, frame number, tcpFlags) for evidence and pcapng export
  * - clockOffsets[]: per capture { capture, clockDomain, offsetNs (its clock minus the reference
  *   domain's: the client's), spreadNs (half-width of the bracketing interval), pairs, reference }
  * - captures[]: per capture { packets, ignored (not IP), sightings, unpaired }; unpaired as a map

@@ -94,8 +94,13 @@ export class PerspectiveState {
   /** Result-building caches: the tuple text per direction. */
   tuples: ({ src: string; dst: string } | null)[] = [null, null];
 
+  /** Handed over in a finished flow: the index no longer finds it. */
+  retired = false;
+
   constructor(
     readonly id: number,
+    /** Its key in the capture's tuple index. */
+    readonly key: string,
     readonly capture: number,
     readonly domain: number,
     readonly protocol: number,

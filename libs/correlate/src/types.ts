@@ -125,6 +125,11 @@ export interface CorrelateOptions {
   /** Sightings kept per perspective as evidence (default 4: the handshake). */
   maxSightingsPerPerspective?: number;
   onProgress?: (fraction: number) => void;
+  /**
+   * Receives each flow once it is finished (closed, or quiet for a minute), in the order they
+   * finish; result.flows then stays empty, so memory does not grow with the number of flows.
+   */
+  onFlow?: (flow: Flow) => void;
 }
 
 // ---- result (everything plain JSON; nanosecond quantities are decimal strings) ----
@@ -184,7 +189,7 @@ export interface Perspective {
   dst: string;
   /** Distinct packets (a packet seen on two interfaces of one capture counts once), sightings. */
   packets: number;
-  sightings: number;
+  sightingCount: number;
   bytes: number;
   firstNs: string;
   lastNs: string;
@@ -198,18 +203,18 @@ export interface Perspective {
   icmpErrors: number;
   /** Packets seen here and at no other capture point (for flows seen at several). */
   unpaired: number;
+  /** The first sightings here, in capture order: evidence and pcapng export. */
+  sightings: SightingRecord[];
 }
 
+/** One sighting kept as evidence (the first few per perspective and direction). */
 export interface SightingRecord {
-  capture: string;
   /** Timestamp as recorded in that capture (no clock offset applied). */
   timestampNs: string;
-  direction: FlowDirection;
+  /** 0-based record number in the capture file (for pcapng export, `tcpdump -#` minus one). */
+  frame: number;
   interface: string | null;
   type: string;
-  src: string;
-  dst: string;
-  frame: number;
   tcpFlags: number;
 }
 
@@ -243,7 +248,6 @@ export interface Flow {
   communityIds: { client: string; backend: string | null };
   /** Packets paired on evidence that could not single out one candidate. */
   ambiguousPairings: number;
-  sightings: SightingRecord[];
 }
 
 export interface ClockOffset {
@@ -269,7 +273,9 @@ export interface CaptureSummary {
 }
 
 export interface CorrelationResult {
+  /** Sorted by first packet; empty when options.onFlow took them. */
   flows: Flow[];
+  flowCount: number;
   clockOffsets: ClockOffset[];
   captures: CaptureSummary[];
   unpaired: Record<string, number>;

@@ -245,7 +245,7 @@ describe('perspective tables equal what tcpdump shows', () => {
             dst: p.dst,
             tunnelled: p.outer !== null,
             interfaces: Object.fromEntries(p.interfaces.map((i) => [`${i.name} ${i.type}`, i.packets])),
-            sightings: p.sightings,
+            sightings: p.sightingCount,
             packets: p.packets,
           }))
           .sort((a, b) => `${a.src}${a.dst}${a.tunnelled}`.localeCompare(`${b.src}${b.dst}${b.tunnelled}`));
