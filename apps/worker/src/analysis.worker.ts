@@ -25,6 +25,9 @@ export class AnalysisWorker implements OnModuleInit, OnApplicationShutdown {
       connection: createRedis(this.config.redisUrl, 'worker'),
       prefix: this.config.queuePrefix,
       concurrency: this.config.workerConcurrency,
+      // A job whose worker died (SIGKILL, lost node) is handed to another once its lock lapses.
+      lockDuration: this.config.workerLockMs,
+      stalledInterval: this.config.workerLockMs,
     });
     this.worker.on('failed', (job, error) =>
       this.logger.warn(`job ${job?.name} ${job?.id} failed: ${error.message}`),

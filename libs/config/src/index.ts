@@ -16,6 +16,8 @@ export interface Config {
   /** Per API key and minute: uploads (captures and snapshots) and analyses started. */
   rateLimitUploadsPerMinute: number;
   rateLimitAnalysesPerMinute: number;
+  /** How long a worker's job lock lives without renewal: a killed worker's job is retried after it. */
+  workerLockMs: number;
 }
 
 export const DEFAULTS = {
@@ -30,6 +32,7 @@ export const DEFAULTS = {
   LOG_LEVEL: 'info',
   RATE_LIMIT_UPLOADS_PER_MINUTE: '120',
   RATE_LIMIT_ANALYSES_PER_MINUTE: '30',
+  WORKER_LOCK_MS: '30000',
 } as const;
 
 export class ConfigError extends Error {
@@ -97,6 +100,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: logLevel as Config['logLevel'],
     rateLimitUploadsPerMinute: integer('RATE_LIMIT_UPLOADS_PER_MINUTE', 1, 1_000_000),
     rateLimitAnalysesPerMinute: integer('RATE_LIMIT_ANALYSES_PER_MINUTE', 1, 1_000_000),
+    workerLockMs: integer('WORKER_LOCK_MS', 1000, 3_600_000),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;
