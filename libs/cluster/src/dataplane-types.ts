@@ -64,6 +64,17 @@ export interface ProgrammedOnNode {
   vipBound?: boolean;
 }
 
+/** Connections a node's connection table (conntrack -L, ipvsadm -Lnc) shows translated to a backend. */
+export interface ObservedBackend {
+  node: string;
+  source: string;
+  ip: string;
+  port: number;
+  connections: number;
+  /** Count per conntrack / IPVS state (ESTABLISHED, TIME_WAIT, SYN_SENT, UNREPLIED…). */
+  states: Record<string, number>;
+}
+
 export interface Frontend {
   /** `tcp/10.96.0.10:53`, or `tcp/*:30080` for a NodePort on every node address. */
   id: string;
@@ -81,6 +92,8 @@ export interface Frontend {
   /** Share of new connections each usable endpoint should get cluster-wide (equal split, as kube-proxy does). */
   expectedShares: { ip: string; port: number; share: number }[];
   programmed: ProgrammedOnNode[];
+  /** What the nodes' connection tables show actually happened, when such snapshots were given. */
+  observed: ObservedBackend[];
 }
 
 export interface DataplaneMismatch {

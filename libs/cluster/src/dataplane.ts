@@ -3,6 +3,7 @@
 import type { DataplaneForm, DataplaneModel, Frontend, IntendedBackend } from './dataplane-types.js';
 import { attributeNode, nodeAddressIndex } from './node-attribution.js';
 import { family, findMismatches, usableEndpoints } from './mismatches.js';
+import { addObserved } from './observed.js';
 import { formatHostPort } from './text.js';
 import type {
   FrontendKind,
@@ -45,6 +46,7 @@ export function buildDataplaneModel(snapshots: ParsedSnapshot[]): DataplaneModel
         ? config.data.kubeProxyConfig?.mode
         : undefined;
   if (mode) model.proxyMode = mode;
+  addObserved(frontends, snapshots, nodeOf);
   model.mismatches = findMismatches(model.frontends, snapshots, nodeOf);
   return model;
 }
@@ -73,6 +75,7 @@ function getFrontend(
       intended: [],
       expectedShares: [],
       programmed: [],
+      observed: [],
     };
     frontends.set(id, f);
   }

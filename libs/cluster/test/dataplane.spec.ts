@@ -5,7 +5,7 @@ import {
   type DataplaneMismatch,
   type ParsedSnapshot,
 } from '../src/index.js';
-import { local_, scenarioSnapshots, shared_, sharedText } from './helpers.js';
+import { local_, scenarioSnapshots, shared_, sharedJson, sharedText } from './helpers.js';
 
 /** The mismatches as compact, order-independent facts. */
 function facts(list: DataplaneMismatch[]): string[] {
@@ -112,6 +112,57 @@ describe('dataplane model over the lab fixtures', () => {
     const nginx = model.frontends.find((f) => f.id === 'tcp/10.233.9.232:80')!;
     expect(nginx.intended.map((b) => b.node)).toEqual(['k8s-compute-01', 'k8s-compute-02', 'k8s-compute-02']);
     expect(nginx.programmed).toHaveLength(2);
+  });
+});
+
+describe('observed connections', () => {
+  it('counts conntrack DNATs per frontend and backend, matching the lab ground truth (nodeport-masq)', () => {
+    const scenario = 'single-node/nodeport-masq';
+    const model = buildDataplaneModel([
+      ...scenarioSnapshots(scenario),
+      shared_(`${scenario}/conntrack-L-extended.txt`, { node: 'k8s-compute-02' }),
+    ]);
+    const truth = sharedJson<{ connections: { service: string; backend: string }[] }>(
+      `${scenario}/ground-truth.json`,
+    );
+    const expected: Record<string, Record<string, number>> = {};
+    for (const c of truth.connections) {
+      const id = c.service.endsWith(':30080') ? 'tcp/*:30080' : `tcp/${c.service}`;
+      (expected[id] ??= {})[c.backend] = (expected[id]![c.backend] ?? 0) + 1;
+    }
+    for (const [id, backends] of Object.entries(expected)) {
+      const f = model.frontends.find((x) => x.id === id)!;
+      const seen = Object.fromEntries(f.observed.map((o) => [`${o.ip}:${o.port}`, o.connections]));
+      expect(seen, id).toEqual(backends);
+      expect(
+        f.observed.every((o) => o.node === 'k8s-compute-02' && o.states['TIME_WAIT'] === o.connections),
+      ).toBe(true);
+    }
+  });
+
+  it('keeps unanswered attempts and IPVS connection entries apart by state', () => {
+    const diag = buildDataplaneModel([
+      kubectlDiag(),
+      shared_('single-node/diagnostics/conntrack-L-extended.txt', { node: 'k8s-compute-02' }),
+    ]);
+    expect(diag.frontends.find((f) => f.id === 'tcp/10.233.20.50:80')!.observed).toEqual([
+      {
+        node: 'k8s-compute-02',
+        source: 'conntrack-L-extended.txt',
+        ip: '10.233.67.99',
+        port: 80,
+        connections: 1,
+        states: { 'SYN_SENT UNREPLIED': 1 },
+      },
+    ]);
+    const ipvs = buildDataplaneModel([
+      local_('ipvs-cluster/kubectl-get-all.yaml'),
+      local_('ipvs-cluster/worker-2-ipvsadm-Lnc.txt', { node: 'worker-2' }),
+    ]);
+    expect(ipvs.frontends.find((f) => f.id === 'tcp/*:30080')!.observed).toMatchObject([
+      { node: 'worker-2', ip: '10.244.1.9', port: 8080, states: { CLOSE_WAIT: 1 } },
+    ]);
+    expect(ipvs.frontends.find((f) => f.id === 'tcp/10.104.5.7:80')!.observed[0]!.ip).toBe('10.244.1.10');
   });
 });
 
