@@ -10,7 +10,8 @@
  *     }
  *   }
  *
- * (`decodePacket(batch.record(i, rec), p)` does the same from a CaptureRecord.)
+ * (`decodePacket(batch.record(i, rec), p)` does the same from a CaptureRecord; `DecodeStats.add(p)`
+ * counts IP, non-IP such as ARP, tunnelled and damaged packets with their reasons.)
  *
  * DecodedPacket (every field a number, boolean or fixed buffer; see packet.ts):
  * - capture:   number, tsSec + tsNsec (exact; timestampNs() as bigint), caplen, origlen,
@@ -49,6 +50,7 @@ export {
 } from './decode.js';
 export { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from './ethernet.js';
 export { payloadHash } from './hash.js';
+export { DecodeStats } from './stats.js';
 export {
   LINK_DECODERS,
   LINKTYPE_ETHERNET,

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeFile, ENCAP_VXLAN, formatAddress, STATUS_OK } from '../src/index.js';
+import { decodeFile, DecodeStats, ENCAP_VXLAN, formatAddress, STATUS_OK } from '../src/index.js';
 import { sharedPath } from './shared.js';
 import { compareWithTcpdump, tcpdumpPackets } from './tcpdump-oracle.js';
 
@@ -36,6 +36,11 @@ describe('the kube-proxy fixtures decode as tcpdump printed them', () => {
       );
       const result = compareWithTcpdump(packets, printed);
       expect(result.mismatches).toEqual([]);
+      // ARP is counted as non-IP, as many packets as tcpdump printed ARP lines.
+      const stats = new DecodeStats();
+      packets.forEach((p) => stats.add(p));
+      expect(stats.arp).toBe([...printed.values()].filter((t) => / ARP, /.test(t.split('\n')[0])).length);
+      expect(stats.packets).toBe(stats.ipv4 + stats.ipv6 + stats.nonIp);
       expect(result.compared).toBeGreaterThan(0);
       // -i any captures with LINUX_SLL2: tcpdump prints interface and direction from its header.
       if (packets[0].linktype !== 276) return;

@@ -1,0 +1,36 @@
+import { ETHERTYPE_ARP } from './ethernet.js';
+import { type DecodedPacket, STATUS_MALFORMED, STATUS_TRUNCATED } from './packet.js';
+
+/**
+ * Running counts over decoded packets, for a capture's summary: what it held, what was not IP
+ * (ARP and the like are counted here, they are not errors) and what was damaged, with the
+ * reasons. `add` is cheap enough for the hot loop.
+ */
+export class DecodeStats {
+  packets = 0;
+  ipv4 = 0;
+  ipv6 = 0;
+  /** Frames without IP: ARP, LLDP, STP, ... */
+  nonIp = 0;
+  arp = 0;
+  /** Packets seen inside at least one tunnel. */
+  tunnelled = 0;
+  truncated = 0;
+  malformed = 0;
+  /** status reason -> packets. */
+  readonly reasons = new Map<string, number>();
+
+  add(p: DecodedPacket): void {
+    this.packets++;
+    if (p.encapCount > 0) this.tunnelled++;
+    if (p.ipVersion === 4) this.ipv4++;
+    else if (p.ipVersion === 6) this.ipv6++;
+    else {
+      this.nonIp++;
+      if (p.ethertype === ETHERTYPE_ARP) this.arp++;
+    }
+    if (p.status === STATUS_TRUNCATED) this.truncated++;
+    else if (p.status === STATUS_MALFORMED) this.malformed++;
+    if (p.reason !== null) this.reasons.set(p.reason, (this.reasons.get(p.reason) ?? 0) + 1);
+  }
+}
