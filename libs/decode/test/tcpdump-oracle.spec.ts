@@ -41,6 +41,13 @@ const ORACLE_TESTS = {
   VXLAN: ['vxlan', 'vxlan_port_8472', 'gso-ipv4-vxlan-ipv4', 'bigtcp-ipv4-vxlan-ipv6'],
   Geneve: ['geneve-vv', 'geneve-gcp', 'gso-ipv6-geneve-ipv6', 'bigtcp-ipv6-geneve-ipv4'],
   GRE: ['various_gre'],
+  'read from pcapng': [
+    'bgp-extended-msg',
+    'dhcp-option-108',
+    'icmpv6-length-zero',
+    'OSPFv2_Capture_FINAL-v',
+    'nhrp',
+  ],
 };
 
 const testlist = new Map(
