@@ -167,7 +167,7 @@ function addRules(
         line: b.line,
         ...(b.chain ? { chain: b.chain } : {}),
       })),
-      ...(ps.rejected ? { rejected: ps.rejected.how } : {}),
+      ...((fe.rejected ?? ps.rejected) ? { rejected: (fe.rejected ?? ps.rejected)!.how } : {}),
     });
   }
 }

@@ -124,6 +124,8 @@ export interface ProgrammedFrontend {
   line: number;
   /** Set when this frontend reaches a different backend set than the service chain (traffic policy Local). */
   backends?: ProgrammedBackend[];
+  /** Set when only this frontend refuses traffic (e.g. a NodePort with no local endpoints). */
+  rejected?: { how: string; line: number };
 }
 
 export interface ProgrammedBackend extends HostPort {

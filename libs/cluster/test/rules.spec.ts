@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseSnapshot } from '../src/index.js';
 import { as, local_, shared_ } from './helpers.js';
 
 const third = (x: number) => expect(x).toBeCloseTo(1 / 3, 6);
@@ -68,6 +69,33 @@ describe('iptables-save: LoadBalancer, traffic policy Local, affinity', () => {
     expect(s.data.services.find((x) => x.service === 'shop/legacy:https')!.rejected).toEqual({
       how: 'icmp-port-unreachable',
       line: 28,
+    });
+  });
+});
+
+describe('iptables-save: a NodePort without local endpoints', () => {
+  it('refuses on that frontend only', () => {
+    const text = [
+      '*filter',
+      ':KUBE-EXTERNAL-SERVICES - [0:0]',
+      '-A KUBE-EXTERNAL-SERVICES -p tcp -m comment --comment "shop/web:http has no local endpoints" -m addrtype --dst-type LOCAL -m tcp --dport 30080 -j DROP',
+      'COMMIT',
+      '*nat',
+      ':KUBE-SERVICES - [0:0]',
+      '-A KUBE-SERVICES -d 10.104.5.7/32 -p tcp -m comment --comment "shop/web:http cluster IP" -m tcp --dport 80 -j KUBE-SVC-QZ4LP2LUDR6KSHZA',
+      '-A KUBE-SVC-QZ4LP2LUDR6KSHZA -m comment --comment "shop/web:http -> 10.244.1.9:8080" -j KUBE-SEP-FZ3DO5WWS6KUNTDD',
+      '-A KUBE-SEP-FZ3DO5WWS6KUNTDD -p tcp -m comment --comment "shop/web:http" -m tcp -j DNAT --to-destination 10.244.1.9:8080',
+      'COMMIT',
+    ].join('\n');
+    const s = as(parseSnapshot(text, { name: 'x' }), 'iptables-save');
+    const web = s.data.services.find((x) => x.service === 'shop/web:http')!;
+    expect(web.rejected).toBeUndefined();
+    expect(web.backends.map((b) => b.ip)).toEqual(['10.244.1.9']);
+    expect(web.frontends[1]).toMatchObject({
+      kind: 'NodePort',
+      port: 30080,
+      backends: [],
+      rejected: { how: 'DROP', line: 3 },
     });
   });
 });

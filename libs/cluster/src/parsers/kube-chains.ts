@@ -131,13 +131,18 @@ export function extractKubeServices(nat: Chains, filter: Chains): ProgrammedServ
           svc = { ...(name ? { service: name } : {}), protocol, frontends: [], backends: [] };
           out.push(svc);
         }
-        svc.frontends.push({
+        const rejected = { how: rule.rejectWith ?? rule.target!, line: rule.line };
+        const fe: ProgrammedFrontend = {
           kind: nodePort ? 'NodePort' : frontendKind(rule.comment),
           ...(ip && !nodePort ? { ip } : {}),
           port: rule.dport,
           line: rule.line,
-        });
-        svc.rejected ??= { how: rule.rejectWith ?? rule.target!, line: rule.line };
+        };
+        // A service that has endpoints elsewhere ("has no local endpoints" under traffic policy Local)
+        // refuses only on this frontend.
+        if (svc.backends.length) Object.assign(fe, { backends: [], rejected });
+        else svc.rejected ??= rejected;
+        svc.frontends.push(fe);
       }
     }
   }
