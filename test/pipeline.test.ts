@@ -1,33 +1,60 @@
-// The service as a curl user drives it: upload captures and a snapshot over HTTP, start an
-// analysis, and the real worker decodes, correlates and persists flows that match the
-// fixture's ground truth.
+// The service as a curl user drives it: upload each fixture scenario's captures and its
+// kubectl snapshot over HTTP, start an analysis, let the real worker run it, and read the
+// report back: every ground-truth connection is there with the right backend, service name,
+// source as the backend saw it, and the DNAT that took it there.
 import { openAsBlob } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPrismaClient, ResultsRepository } from '#persistence';
 import { fixturesDir, groundTruth } from './support/fixtures.js';
 import { bearer, issueKey } from './support/projects.js';
 import { createStack, type RunningApi, type Stack } from './support/stack.js';
 
-const scenario = 'single-node/clusterip';
-
-async function uploadCapture(api: RunningApi, key: string, file: string, fields: Record<string, string>) {
-  const form = new FormData();
-  form.set('file', await openAsBlob(`${fixturesDir}${scenario}/${file}`), file);
-  for (const [name, value] of Object.entries(fields)) form.set(name, value);
-  const res = await fetch(`${api.url}/v1/captures`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}` },
-    body: form,
-  });
-  return { status: res.status, body: (await res.json()) as { id: string; packetCount: number | null } };
+interface Scenario {
+  dir: string;
+  captures: Array<{ file: string; role: string; node?: string; label?: string }>;
 }
 
-describe('upload, analyse, persist (clusterip fixture)', () => {
+const NODE = 'k8s-compute-02';
+const single = (dir: string, extra: Scenario['captures'] = []): Scenario => ({
+  dir: `single-node/${dir}`,
+  captures: [
+    { file: 'client.pcap', role: 'client', node: NODE },
+    { file: 'node.pcap', role: 'node', node: NODE },
+    { file: 'backend.pcap', role: 'backend', node: NODE },
+    ...extra,
+  ],
+});
+const SCENARIOS: Scenario[] = [
+  single('clusterip'),
+  single('clusterip-routed'),
+  single('nodeport-masq'),
+  single('diagnostics', [{ file: 'backend-dns.pcap', role: 'backend', node: NODE, label: 'backend dns' }]),
+  {
+    dir: 'multi-node/multinode-vxlan',
+    captures: [
+      { file: 'client.pcap', role: 'client', node: 'k8s-compute-01' },
+      { file: 'node-k8s-compute-01.pcap', role: 'node', node: 'k8s-compute-01' },
+      { file: 'node-k8s-compute-02-skewed.pcap', role: 'node', node: 'k8s-compute-02' },
+      { file: 'backend-nginx-54c98b4f84-ftvlg.pcap', role: 'backend', node: 'k8s-compute-01' },
+      { file: 'backend-nginx-54c98b4f84-7xk2m-skewed.pcap', role: 'backend', node: 'k8s-compute-02' },
+    ],
+  },
+];
+
+interface ReportFlow {
+  id: string;
+  client: string;
+  service: string;
+  backend: string | null;
+  clientSeenByBackend: string | null;
+  serviceName: string | null;
+  backendPod: string | null;
+  translations: Array<{ kind: string; before: { dst: string }; after: { dst: string } }>;
+}
+
+describe('upload, analyse, report: every fixture scenario through the real api and worker', () => {
   let stack: Stack;
   let api: RunningApi;
   let key: string;
-  const captureIds: string[] = [];
-  let snapshotId: string;
 
   beforeAll(async () => {
     stack = await createStack();
@@ -37,63 +64,65 @@ describe('upload, analyse, persist (clusterip fixture)', () => {
   });
   afterAll(async () => stack?.dispose());
 
-  it('accepts the three captures and the kubectl snapshot', async () => {
-    for (const [file, fields] of [
-      ['client.pcap', { role: 'client', pod: 'network-test/client' }],
-      ['node.pcap', { role: 'node', node: 'k8s-compute-02' }],
-      ['backend.pcap', { role: 'backend', label: 'backends' }],
-    ] as const) {
-      const { status, body } = await uploadCapture(api, key, file, fields);
-      expect(status).toBe(201);
-      captureIds.push(body.id);
-    }
-    const snapshot = await fetch(`${api.url}/v1/snapshots?name=cluster.json`, {
+  async function upload(path: string, fields: Record<string, string>, route = 'captures'): Promise<string> {
+    const form = new FormData();
+    form.set('file', await openAsBlob(path), path.split('/').pop());
+    for (const [name, value] of Object.entries(fields)) form.set(name, value);
+    const res = await fetch(`${api.url}/v1/${route}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}` },
-      body: await openAsBlob(
-        `${fixturesDir}${scenario}/snapshot/kubectl-get-svc-pods-endpointslices-nodes.json`,
-      ),
+      body: form,
     });
-    expect(snapshot.status).toBe(201);
-    snapshotId = ((await snapshot.json()) as { id: string; kind: string }).id;
-  });
+    expect([200, 201], `upload ${path}`).toContain(res.status);
+    return ((await res.json()) as { id: string }).id;
+  }
 
-  it('runs the analysis to SUCCEEDED and stores every ground-truth connection with its backend', async () => {
-    const res = await fetch(`${api.url}/v1/analyses?wait=90`, {
-      method: 'POST',
-      headers: bearer(key),
-      body: JSON.stringify({ captures: captureIds, snapshots: [snapshotId], name: 'clusterip' }),
-    });
-    expect(res.status).toBe(201);
-    const analysis = (await res.json()) as {
-      id: string;
-      status: string;
-      error: string | null;
-      counts: { flows: number };
-    };
-    expect(analysis.error).toBeNull();
-    expect(analysis.status).toBe('SUCCEEDED');
+  for (const scenario of SCENARIOS)
+    it(`${scenario.dir}: each ground-truth connection with its backend and translation`, async () => {
+      const base = `${fixturesDir}${scenario.dir}/`;
+      const captures: string[] = [];
+      for (const { file, ...fields } of scenario.captures)
+        captures.push(await upload(`${base}${file}`, fields as Record<string, string>));
+      const snapshot = await upload(
+        `${base}snapshot/kubectl-get-svc-pods-endpointslices-nodes.json`,
+        {},
+        'snapshots',
+      );
 
-    const prisma = createPrismaClient(stack.databaseUrl);
-    try {
-      const flows = await new ResultsRepository(prisma).flows(analysis.id);
-      const truth = groundTruth(scenario).connections;
-      expect(truth.length).toBeGreaterThan(0);
-      for (const connection of truth) {
-        const flow = flows.find((f) => f.client === connection.client && f.service === connection.service);
-        expect(flow, `flow for ${connection.id}`).toBeDefined();
-        expect(flow!.backend).toBe(connection.backend);
-        expect(flow!.serviceName).toBe(connection.service_name);
-        expect(flow!.translationKinds).toContain('DNAT');
-        const dnat = flow!.translations.find((t) => t.kind === 'DNAT')!;
-        expect(dnat.beforeDst).toBe(connection.service);
-        expect(dnat.afterDst).toBe(connection.backend);
+      const res = await fetch(`${api.url}/v1/analyses?wait=120`, {
+        method: 'POST',
+        headers: bearer(key),
+        body: JSON.stringify({ captures, snapshots: [snapshot], name: scenario.dir }),
+      });
+      const analysis = (await res.json()) as { id: string; status: string; error: string | null };
+      expect(analysis.error).toBeNull();
+      expect(analysis.status).toBe('SUCCEEDED');
+
+      const report = (await (
+        await fetch(`${api.url}/v1/analyses/${analysis.id}/report?format=json`, { headers: bearer(key) })
+      ).json()) as { analysis: { id: string; status: string }; flows: ReportFlow[] };
+      expect(report.analysis).toMatchObject({ id: analysis.id, status: 'SUCCEEDED' });
+
+      for (const truth of groundTruth(scenario.dir).connections) {
+        const flow = report.flows.find((f) => f.client === truth.client && f.service === truth.service);
+        expect(flow, `flow for ${truth.id}`).toBeDefined();
+        if (!truth.backend) continue;
+        expect(flow!.backend, truth.id).toBe(truth.backend);
+        expect(flow!.serviceName, truth.id).toBe(truth.service_name);
+        expect(flow!.backendPod, truth.id).toMatch(new RegExp(`/${truth.backend_pod}$`));
+        if (truth.snat_as_seen_by_backend)
+          expect(flow!.clientSeenByBackend, truth.id).toBe(truth.snat_as_seen_by_backend);
+        const dnat = flow!.translations.find((t) => /DNAT/.test(t.kind));
+        expect(dnat, `DNAT of ${truth.id}`).toBeDefined();
+        expect(dnat!.before.dst).toBe(truth.service);
+        expect(dnat!.after.dst).toBe(truth.backend);
       }
-      // The decode children recorded each capture's packet count.
-      const captures = await prisma.capture.findMany({ where: { id: { in: captureIds } } });
-      for (const capture of captures) expect(capture.packetCount).toBeGreaterThan(0);
-    } finally {
-      await prisma.$disconnect();
-    }
-  });
+
+      const markdown = await (
+        await fetch(`${api.url}/v1/analyses/${analysis.id}/report?format=md`, { headers: bearer(key) })
+      ).text();
+      const first = groundTruth(scenario.dir).connections.find((c) => c.backend)!;
+      expect(markdown).toContain(first.client);
+      expect(markdown).toContain(first.backend!);
+    });
 });

@@ -1,16 +1,33 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import { renderReport, REPORT_CONTENT_TYPES, REPORT_FORMATS, type ReportFormat } from '#report';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CurrentCaller, RequireRole, type Caller } from '../auth/auth.guard.js';
 import { RateLimit } from '../common/rate-limit.guard.js';
 import { boundedInt, optionalString, uuidList, uuidParam } from '../common/validate.js';
 import { AnalysesService } from './analyses.service.js';
 import { analysisView } from './analysis.view.js';
+import { ReportService } from './report.service.js';
 
 @ApiTags('analyses')
 @ApiBearerAuth()
 @Controller('v1/analyses')
 export class AnalysesController {
-  constructor(private readonly analyses: AnalysesService) {}
+  constructor(
+    private readonly analyses: AnalysesService,
+    private readonly reports: ReportService,
+  ) {}
 
   @Post()
   @RateLimit('analyses')
@@ -71,5 +88,26 @@ export class AnalysesController {
   @ApiOperation({ summary: 'Delete an analysis and its results' })
   async delete(@CurrentCaller() caller: Caller, @Param('id') id: string): Promise<void> {
     await this.analyses.delete(caller, uuidParam(id, 'analysis'));
+  }
+
+  @Get(':id/report')
+  @ApiOperation({
+    summary: 'The report: perspective tables per service, translations, backends, findings (txt, md or json)',
+  })
+  @ApiQuery({ name: 'format', required: false, enum: ['txt', 'md', 'json'] })
+  async report(
+    @CurrentCaller() caller: Caller,
+    @Param('id') id: string,
+    @Res({ passthrough: true }) res: Response,
+    @Query('format') format = 'txt',
+  ): Promise<string> {
+    if (!REPORT_FORMATS.includes(format as ReportFormat))
+      throw new BadRequestException({
+        code: 'BAD_REQUEST',
+        message: `format=${format}: expected ${REPORT_FORMATS.join(', ')}`,
+      });
+    const doc = await this.reports.report(caller, uuidParam(id, 'analysis'));
+    res.setHeader('content-type', REPORT_CONTENT_TYPES[format as ReportFormat]);
+    return renderReport(doc, format as ReportFormat);
   }
 }

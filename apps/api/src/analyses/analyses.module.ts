@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AnalysesController } from './analyses.controller.js';
 import { AnalysesService } from './analyses.service.js';
 import { AnalysisQueue } from './analysis-queue.js';
+import { ReportService } from './report.service.js';
 
-@Module({ controllers: [AnalysesController], providers: [AnalysesService, AnalysisQueue] })
+@Module({ controllers: [AnalysesController], providers: [AnalysesService, AnalysisQueue, ReportService] })
 export class AnalysesModule {}
