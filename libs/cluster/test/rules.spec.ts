@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseSnapshot } from '../src/index.js';
-import { as, local_, shared_ } from './helpers.js';
+import { as, local_, shared_, sharedText } from './helpers.js';
 
 const third = (x: number) => expect(x).toBeCloseTo(1 / 3, 6);
 
@@ -113,6 +113,21 @@ describe('nft list ruleset', () => {
       ['10.233.12.7', 'icmp-port-unreachable'],
       ['10.233.12.8', 'tcp-reset'],
     ]);
+  });
+
+  it('ignores the rule handles `nft -a list ruleset` prints', () => {
+    const plain = sharedText('single-node/diagnostics/snapshot/node-nft-list-ruleset.txt');
+    let n = 0;
+    const annotated = plain
+      .split('\n')
+      .map((l) =>
+        /\S/.test(l) && !/^\s*}$/.test(l) && !/type \w+ hook/.test(l) ? `${l} # handle ${++n}` : l,
+      )
+      .join('\n');
+    const a = as(parseSnapshot(annotated, { name: 'a' }), 'nft');
+    const b = as(parseSnapshot(plain, { name: 'b' }), 'nft');
+    expect(a.data.services).toEqual(b.data.services);
+    expect(a.skipped).toEqual([]);
   });
 
   it('reads numgen inc (round robin) through iptables-nft (two-node lab)', () => {

@@ -40,7 +40,7 @@ export function parseRuleset(text: string): { tables: Table[]; skipped: Skipped[
 
   for (let i = 0; i < lines.length; i++) {
     const line = i + 1;
-    const s = lines[i]!.trim();
+    const s = lines[i]!.trim().replace(/\s*# handle \d+$/, ''); // `nft -a` annotations
     if (elements) {
       elements.buf += ' ' + s;
       if (closesElements(elements.buf)) {
