@@ -8,6 +8,8 @@ interface Command {
 }
 
 const commands: Record<string, Command> = {
+  analyze: { summary: 'analyse captures offline and report', load: () => import('./commands/analyze.js') },
+  'export-flow': { summary: 'one flow as pcapng, all hops', load: () => import('./commands/export-flow.js') },
   keys: {
     summary: 'create API keys (server-side admin: talks to DATABASE_URL)',
     load: () => import('./commands/keys.js'),

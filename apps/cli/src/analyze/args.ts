@@ -37,21 +37,25 @@ export function parseOptions<O extends ParseArgsConfig['options']>(
   usage: string,
 ) {
   try {
-    return parseArgs({ args: argv, options, allowPositionals: false, strict: true });
+    return parseArgs({ args: argv, options, allowPositionals: false, strict: true, tokens: true });
   } catch (error) {
     throw new UsageError(`${(error as Error).message}\n${usage}`);
   }
 }
 
+/** Captures in command-line order (it is the order of the report's capture table). */
 export function inputArgs(
-  values: { [K in 'client' | 'node' | 'backend' | 'capture' | 'snapshot']?: string[] },
+  tokens: { kind: string; name?: string; value?: string }[],
+  values: { snapshot?: string[] },
   usage: string,
 ): InputArgs {
   const captures: CaptureArg[] = [];
-  for (const role of ['client', 'node', 'backend'] as const) {
-    for (const file of values[role] ?? []) captures.push({ role, label: null, file });
+  for (const t of tokens) {
+    if (t.kind !== 'option' || t.value === undefined) continue;
+    if (t.name === 'client' || t.name === 'node' || t.name === 'backend')
+      captures.push({ role: t.name, label: null, file: t.value });
+    else if (t.name === 'capture') captures.push(captureSpec(t.value, usage));
   }
-  for (const spec of values.capture ?? []) captures.push(captureSpec(spec, usage));
   if (!captures.length) throw new UsageError(`no captures given\n${usage}`);
   return { captures, snapshots: values.snapshot ?? [] };
 }

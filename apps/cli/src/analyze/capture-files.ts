@@ -6,6 +6,7 @@ import { CaptureFormatError, CaptureRecord, sniffFormat, type RecordBatch } from
 import { DecodeAdapter, type CorrelatePacket } from '#correlate';
 import { DecodedPacket, decodePacket, readDecodable } from '#decode';
 import { UsageError } from '../usage-error.js';
+import { reason } from './errno.js';
 
 /** Checks that `file` can be read as a capture; returns its size in bytes. */
 export async function checkCaptureFile(file: string): Promise<number> {
@@ -16,7 +17,7 @@ export async function checkCaptureFile(file: string): Promise<number> {
     size = info.size;
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    throw new UsageError(`${file}: cannot read capture (${(error as NodeJS.ErrnoException).code ?? error})`);
+    throw new UsageError(`${file}: cannot read capture (${reason(error)})`);
   }
   const handle = await open(file, 'r');
   try {

@@ -1,34 +1,47 @@
-// Whose capture is this? A pod's capture has the pod's own address in nearly every packet, so the most
-// frequent address of its first packets, looked up in the address book, names the pod (and so its node,
-// whose clock it shares, and its `ip addr` interface names).
+// Whose capture is this? A pod's capture has the pod's own address in nearly every packet; where the
+// link layer says which packets were sent and which received (LINUX_SLL/SLL2 packet types), the
+// source of what it sent and the destination of what it received single it out even when one peer
+// is in every packet too. Looked up in the address book, the address names the pod (and so its node,
+// whose clock it shares) and the `ip addr` that names its interfaces.
 import { CaptureRecord } from '#capture';
 import { DecodedPacket, decodePacket, formatAddress, readDecodable } from '#decode';
 
 const SCAN_PACKETS = 2000;
+const PACKET_HOST = 0;
+const PACKET_OUTGOING = 4;
 
 export async function ownAddress(file: string): Promise<string | null> {
-  const counts = new Map<string, number>();
+  const local = new Map<string, number>();
+  const either = new Map<string, number>();
+  const add = (m: Map<string, number>, a: string) => m.set(a, (m.get(a) ?? 0) + 1);
   const rec = new CaptureRecord();
   const p = new DecodedPacket();
   let seen = 0;
+  let directed = 0;
   try {
     outer: for await (const batch of readDecodable(file)) {
       for (let i = 0; i < batch.count; i++) {
         decodePacket(batch.record(i, rec), p);
         if (p.ipVersion !== 4 && p.ipVersion !== 6) continue;
-        for (const a of [formatAddress(p.src, p.ipVersion), formatAddress(p.dst, p.ipVersion)])
-          counts.set(a, (counts.get(a) ?? 0) + 1);
+        const src = formatAddress(p.src, p.ipVersion);
+        const dst = formatAddress(p.dst, p.ipVersion);
+        add(either, src);
+        add(either, dst);
+        if (p.packetType === PACKET_OUTGOING || p.packetType === PACKET_HOST) {
+          add(local, p.packetType === PACKET_OUTGOING ? src : dst);
+          directed++;
+        }
         if (++seen >= SCAN_PACKETS) break outer;
       }
     }
   } catch {
-    // A format error surfaces (with its message) when the capture is correlated.
+    // A format error surfaces, with its message, when the capture is correlated.
   }
-  let best: string | null = null;
-  let most = 0;
-  for (const [address, n] of counts) {
-    if (n > most) [best, most] = [address, n];
-  }
-  // Only an address in (nearly) every packet is the capture's own.
-  return best !== null && most >= seen * 0.9 ? best : null;
+  return directed ? dominant(local, directed) : dominant(either, seen);
+}
+
+/** The address in (nearly) every packet, if exactly one is. */
+function dominant(counts: Map<string, number>, packets: number): string | null {
+  const top = [...counts].filter(([, n]) => n >= packets * 0.9);
+  return top.length === 1 ? top[0][0] : null;
 }

@@ -5,6 +5,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseSnapshot, SnapshotParseError, sniffSnapshotKind, type ParsedSnapshot } from '#cluster';
 import { UsageError } from '../usage-error.js';
+import { reason } from './errno.js';
 
 export interface LoadedSnapshots {
   snapshots: ParsedSnapshot[];
@@ -14,8 +15,8 @@ export interface LoadedSnapshots {
 export async function loadSnapshots(paths: string[]): Promise<LoadedSnapshots> {
   const out: LoadedSnapshots = { snapshots: [], skipped: [] };
   for (const path of paths) {
-    const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
-      throw new UsageError(`${path}: cannot read snapshot (${error.code ?? error.message})`);
+    const info = await stat(path).catch((error: unknown) => {
+      throw new UsageError(`${path}: cannot read snapshot (${reason(error)})`);
     });
     if (info.isDirectory()) {
       for (const file of await walk(path)) await loadFile(file, out, true);
@@ -43,7 +44,7 @@ async function loadFile(path: string, out: LoadedSnapshots, inDirectory: boolean
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new UsageError(`${path}: cannot read snapshot (${(error as NodeJS.ErrnoException).code ?? error})`);
+    throw new UsageError(`${path}: cannot read snapshot (${reason(error)})`);
   }
   if (inDirectory && !sniffSnapshotKind(text)) {
     out.skipped.push(path);
