@@ -1,7 +1,7 @@
 // Flows from joined perspectives: which way is the request, who the client, service and backend
 // are, the state, the translations in path order and every capture point's perspective.
 import { createHash } from 'node:crypto';
-import { communityId } from '#decode';
+import { communityId } from './community-id.js';
 import { hasPorts, packetTypeName, protocolName } from './endpoint.js';
 import {
   parityToRoot,
@@ -276,15 +276,9 @@ function communityOf(p: PerspectiveState, d: number): string {
     d === 0 ? [p.aAddr, p.aPort, p.bAddr, p.bPort] : [p.bAddr, p.bPort, p.aAddr, p.aPort];
   // ICMP: type and code stand in for the ports (echo request 8/128, code 0).
   if (p.protocol === 1 || p.protocol === 58)
-    return communityId({ protocol: p.protocol, src, dst, srcPort: p.protocol === 1 ? 8 : 128, dstPort: 0 });
+    return communityId(p.protocol, src, p.protocol === 1 ? 8 : 128, dst, 0);
   const ports = hasPorts(p.protocol);
-  return communityId({
-    protocol: p.protocol,
-    src,
-    dst,
-    srcPort: ports ? sport : 0,
-    dstPort: ports ? dport : 0,
-  });
+  return communityId(p.protocol, src, ports ? sport : 0, dst, ports ? dport : 0);
 }
 
 /** Nanoseconds since the epoch as a decimal string, from a time relative to `baseSec`. */

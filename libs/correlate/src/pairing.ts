@@ -66,9 +66,12 @@ export class PairingWindow {
       this.open.set(key, best);
       this.queue.push(best);
     } else if (second !== null && secondD - bestD < this.options.ambiguityNs && !sameFlow(best, second)) {
-      // Two packets of different (or unknown) flows fit about as well: pairing would be a guess.
-      if (!best.ambiguous) this.ambiguous++;
-      best.ambiguous = true;
+      // Two packets of different (or unknown) flows fit about as well: pairing would be a guess,
+      // so neither group links anything (both are reported ambiguous).
+      for (const g of [best, second]) {
+        if (!g.ambiguous) this.ambiguous++;
+        g.ambiguous = true;
+      }
     }
     best.sightings.push(s);
     return best;

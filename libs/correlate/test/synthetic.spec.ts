@@ -167,3 +167,52 @@ describe('synthetic captures', () => {
     expect(result.conflicts + result.ambiguousPairings).toBe(0);
   });
 });
+
+describe('identical packets from two clients at once', () => {
+  it('reports the pairing as ambiguous instead of guessing', async () => {
+    // Two pods send byte-identical DNS queries (IP ID 0) 10 µs apart; the node DNATs both to
+    // the same backend. Nothing tells which post-DNAT packet is whose.
+    const { pcapFile } = await import('./helpers/pcap-writer.js');
+    const { decodeFile } = await import('#decode');
+    const { decodedSource } = await import('../src/decode-adapter.js');
+    const payload = new Uint8Array(40).fill(7);
+    const udp = (t: bigint, ifIndex: number, pktType: number, src: Endpoint, dst: Endpoint) => ({
+      t: T0 + t,
+      ifIndex,
+      pktType,
+      src: src[0],
+      sport: src[1],
+      dst: dst[0],
+      dport: dst[1],
+      protocol: 'udp' as const,
+      ipId: 0,
+      payload,
+    });
+    const a: Endpoint = ['10.244.0.5', 5353];
+    const b: Endpoint = ['10.244.0.6', 5353];
+    const dns: Endpoint = ['10.244.1.53', 53];
+    const vip: Endpoint = ['10.96.0.10', 53];
+    const files = {
+      a: [udp(0n, 2, 4, a, vip)],
+      b: [udp(10_000n, 2, 4, b, vip)],
+      node: [
+        udp(5_000n, 4, 3, a, vip),
+        udp(15_000n, 5, 3, b, vip),
+        udp(30_000n, 7, 4, a, dns),
+        udp(40_000n, 7, 4, b, dns),
+      ],
+    };
+    const captures = await Promise.all(
+      Object.entries(files).map(async ([id, packets]) => ({
+        point: { id, role: (id === 'node' ? 'node' : 'client') as 'node' | 'client', node: 'n1' },
+        packets: decodedSource(await decodeFile([pcapFile(packets)])),
+      })),
+    );
+    const result = correlate(captures);
+    expect(result.ambiguousPairings).toBeGreaterThan(0);
+    for (const flow of result.flows) {
+      const sources = new Set(flow.perspectives.filter((p) => p.direction === 'request').map((p) => p.src));
+      expect([...sources].length, JSON.stringify([...sources])).toBe(1);
+    }
+  });
+});

@@ -1,0 +1,82 @@
+// correlateAsync over files being read (libs/capture + libs/decode), flows streamed to onFlow,
+// and names from an address book.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { correlate, correlateAsync, fileSource, type AddressLookup, type Flow } from '../src/index.js';
+import { FIXTURES, groundTruth, interfaceNames, loadCaptures } from './helpers/fixtures.js';
+
+describe('correlateAsync', () => {
+  it('streams the skewed multi-node captures from disk and hands flows over as they finish', async () => {
+    const dir = `${FIXTURES}multi-node/multinode-vxlan/`;
+    const files = [
+      { id: 'client', file: 'client.pcap', role: 'client', node: 'k8s-compute-01', netns: 'client' },
+      {
+        id: 'node-01',
+        file: 'node-k8s-compute-01.pcap',
+        role: 'node',
+        node: 'k8s-compute-01',
+        netns: 'k8s-compute-01',
+      },
+      {
+        id: 'node-02',
+        file: 'node-k8s-compute-02-skewed.pcap',
+        role: 'node',
+        node: 'k8s-compute-02',
+        netns: 'k8s-compute-02',
+      },
+      {
+        id: 'pod2',
+        file: 'backend-nginx-54c98b4f84-7xk2m-skewed.pcap',
+        role: 'backend',
+        node: 'k8s-compute-02',
+        netns: 'pod2',
+      },
+    ] as const;
+    const flows: Flow[] = [];
+    const progress: number[] = [];
+    const result = await correlateAsync(
+      files.map(({ file, netns, ...point }) => {
+        const interfaces = interfaceNames(`${dir}snapshot/netns-${netns}-ip.txt`);
+        return { point: { ...point, interfaces }, packets: fileSource(`${dir}${file}`, { interfaces }) };
+      }),
+      { onFlow: (f) => flows.push(f), onProgress: (x) => progress.push(x) },
+    );
+    expect(result.flows).toEqual([]);
+    expect(result.flowCount).toBe(flows.length);
+    expect(progress.at(-1)).toBe(1);
+    for (const c of groundTruth('multi-node/multinode-vxlan').connections) {
+      const flow = flows.find((f) => f.client === c.client)!;
+      expect(flow.backend, c.id).toBe(c.backend);
+    }
+    const skewed = result.clockOffsets.find((o) => o.capture === 'node-02')!;
+    expect(Math.abs(Number(skewed.offsetNs) - 1.734e9)).toBeLessThan(1e6);
+    const encap = flows.flatMap((f) => f.translations).find((t) => t.kind === 'ENCAP')!;
+    expect(encap.interfaces).toEqual({ before: 'flannel.1', after: 'eth0' });
+    expect(encap.outer).toEqual({ tunnel: 'vxlan', src: '192.168.56.11', dst: '192.168.56.12', vni: 1 });
+  });
+});
+
+describe('address book', () => {
+  it('names the service and the backend pod', async () => {
+    const topology = JSON.parse(readFileSync(`${FIXTURES}single-node/topology.json`, 'utf8'));
+    const names = new Map<string, { kind: string; name: string }>();
+    for (const s of topology.services)
+      names.set(`${s.cluster_ip}:${s.port}`, {
+        kind: 'Service',
+        name: `network-test/${s.name}:${s.port_name}`,
+      });
+    for (const p of topology.pods) names.set(p.ip, { kind: 'Pod', name: `network-test/${p.name}` });
+    const addressBook: AddressLookup = { lookup: (ip, port) => names.get(`${ip}:${port}`) ?? names.get(ip) };
+    const dir = 'single-node/clusterip';
+    const captures = await loadCaptures(dir, [
+      { id: 'client', file: 'client.pcap', netns: 'client', role: 'client', node: 'k8s-compute-02' },
+      { id: 'node', file: 'node.pcap', netns: 'node', role: 'node', node: 'k8s-compute-02' },
+    ]);
+    const result = correlate(captures, { addressBook });
+    for (const c of groundTruth(dir).connections) {
+      const flow = result.flows.find((f) => f.client === c.client)!;
+      expect(flow.serviceName).toBe('network-test/nginx:http');
+      expect(flow.backendPod).toBe(`network-test/${c.backend_pod}`);
+    }
+  });
+});

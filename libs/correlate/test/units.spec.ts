@@ -1,0 +1,86 @@
+// The small pieces on their own: fingerprint, clock-offset brackets, Community ID, time text.
+import { communityId as decodeCommunityId } from '#decode';
+import { describe, expect, it } from 'vitest';
+import { estimatePair, resolveDomains, addInterval, type OffsetInterval } from '../src/clock-offset.js';
+import { communityId } from '../src/community-id.js';
+import { emptyPacket } from '../src/decode-adapter.js';
+import { fingerprint, fingerprintHigh } from '../src/fingerprint.js';
+import { absolute } from '../src/flow.js';
+
+describe('fingerprint', () => {
+  const fp = (change: Record<string, unknown>) => {
+    const p = {
+      ...emptyPacket(),
+      ipVersion: 4,
+      protocol: 6,
+      src: '10.0.0.1',
+      dst: '10.96.0.1',
+      srcPort: 40000,
+    };
+    Object.assign(
+      p,
+      { dstPort: 80, ipId: 77, seq: 1000, ack: 0, tcpFlags: 2, window: 64240, tsVal: 5 },
+      change,
+    );
+    return `${fingerprint(p)}/${fingerprintHigh}`;
+  };
+
+  it('ignores what NAT rewrites and keeps what it does not', () => {
+    const base = fp({});
+    expect(fp({ dst: '10.244.1.5', dstPort: 8080, src: '10.0.0.9', srcPort: 1 })).toBe(base);
+    for (const change of [
+      { seq: 1001 },
+      { ack: 1 },
+      { ipId: 78 },
+      { tcpFlags: 18 },
+      { window: 1 },
+      { tsVal: 6 },
+    ])
+      expect(fp(change), JSON.stringify(change)).not.toBe(base);
+  });
+});
+
+describe('clock offsets', () => {
+  it('takes the point most intervals share and the intersection of those', () => {
+    const intervals: OffsetInterval[] = [
+      { lo: 990, hi: 1030 },
+      { lo: 995, hi: 1010 },
+      { lo: 1000, hi: 1020 },
+      { lo: 5000, hi: 5100 }, // a wrong pairing
+    ];
+    expect(estimatePair(intervals)).toEqual({ offset: 1005, spread: 5, intervals: 3 });
+  });
+
+  it('chains domains from the reference and orients pairs', () => {
+    const pairs = new Map<number, OffsetInterval[]>();
+    // Domain 2 is 2 s ahead of domain 0; domain 1 is 0.5 s behind domain 2 (pair stored as 1-2).
+    addInterval(pairs, 0, 2, 2e9 + 10, 2e9 - 10);
+    addInterval(pairs, 2, 1, -0.5e9 + 4, -0.5e9 - 4);
+    const r = resolveDomains(3, 0, pairs);
+    expect(r.offset).toEqual([0, 1.5e9, 2e9]);
+    expect(r.spread).toEqual([0, 14, 10]);
+  });
+});
+
+describe('Community ID', () => {
+  it('matches libs/decode for both directions, IPv6 and ICMP', () => {
+    const cases = [
+      [6, '10.233.66.94', 33146, '10.233.9.232', 80],
+      [6, '10.233.9.232', 80, '10.233.66.94', 33146],
+      [17, 'fd00:10::5', 53, 'fd00::1', 4000],
+      [1, '10.0.0.1', 8, '10.0.0.2', 0],
+    ] as const;
+    for (const [protocol, src, srcPort, dst, dstPort] of cases)
+      expect(communityId(protocol, src, srcPort, dst, dstPort)).toBe(
+        decodeCommunityId({ protocol, src, dst, srcPort, dstPort }),
+      );
+  });
+});
+
+describe('nanosecond text', () => {
+  it('is exact far from the base second and before it', () => {
+    expect(absolute(1_795_759_897, 412_153_000)).toBe('1795759897412153000');
+    expect(absolute(1_795_759_897, 3_600e9 + 7)).toBe('1795763497000000007');
+    expect(absolute(1_795_759_897, -1)).toBe('1795759896999999999');
+  });
+});
