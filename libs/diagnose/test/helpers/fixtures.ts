@@ -10,7 +10,14 @@ import {
   type DataplaneModel,
   type ParsedSnapshot,
 } from '#cluster';
-import { correlate, decodedSource, type CapturePoint, type CorrelationResult } from '#correlate';
+import {
+  correlate,
+  decodedSource,
+  type CapturePoint,
+  type CorrelatePacket,
+  type CorrelationResult,
+  type PacketSource,
+} from '#correlate';
 import { decodeFile } from '#decode';
 
 export const FIXTURES = fileURLToPath(new URL('../../../../../shared/fixtures/', import.meta.url));
@@ -171,17 +178,20 @@ export interface LoadedScenario {
   correlation: CorrelationResult;
 }
 
-export async function loadScenario(name: ScenarioName): Promise<LoadedScenario> {
+/** Drops packets from a capture before correlation: a lab capture turned into the one the lab did not make. */
+export type PacketFilter = (capture: string, packet: CorrelatePacket) => boolean;
+
+export async function loadScenario(name: ScenarioName, keep?: PacketFilter): Promise<LoadedScenario> {
   const scenario: Scenario = SCENARIOS[name];
   const snaps = snapshots(scenario);
   const addressBook = buildAddressBook(snaps);
   const dataplane = buildDataplaneModel(snaps);
   const points = capturePoints(scenario);
   const captures = await Promise.all(
-    scenario.captures.map(async (c, i) => ({
-      point: points[i],
-      packets: decodedSource(await decodeFile(`${FIXTURES}${scenario.dir}/${c.file}`), points[i]),
-    })),
+    scenario.captures.map(async (c, i) => {
+      const source = decodedSource(await decodeFile(`${FIXTURES}${scenario.dir}/${c.file}`), points[i]!);
+      return { point: points[i]!, packets: keep ? filtered(source, (p) => keep(c.id, p)) : source };
+    }),
   );
   const correlation = correlate(captures, { addressBook });
   return { scenario, points, addressBook, dataplane, correlation };
@@ -198,6 +208,8 @@ export interface GroundTruthConnection {
   backend_pod: string | null;
   snat_as_seen_by_backend: string | null;
   outcome: string;
+  /** Seconds since the epoch (the client's clock). */
+  start_time: number;
 }
 
 export interface GroundTruth {
@@ -208,4 +220,15 @@ export interface GroundTruth {
 
 export function groundTruth(scenario: Scenario): GroundTruth {
   return JSON.parse(readText(`${scenario.dir}/ground-truth.json`)) as GroundTruth;
+}
+
+function filtered(source: PacketSource, keep: (p: CorrelatePacket) => boolean): PacketSource {
+  return function* () {
+    for (const p of source()) if (keep(p)) yield p;
+  };
+}
+
+/** A packet's timestamp in ns. */
+export function packetNs(p: CorrelatePacket): bigint {
+  return BigInt(p.tsSec) * 1_000_000_000n + BigInt(p.tsNsec);
 }
