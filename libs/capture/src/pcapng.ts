@@ -27,6 +27,15 @@ const EPB_FLAGS = 2;
  */
 export const MAX_BUFFERED_BLOCK = 1 << 20;
 
+/** The shortest valid length of each block we read: its fixed fields plus header and trailer. */
+const MIN_BLOCK_LENGTH = new Map([
+  [PCAPNG_SHB, 28],
+  [IDB, 20],
+  [EPB, 32],
+  [OPB, 32],
+  [SPB, 16],
+]);
+
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
 /** pcapng: a sequence of sections, each a Section Header Block followed by blocks in its byte order. */
@@ -65,7 +74,7 @@ export class PcapngParser implements FormatParser {
       }
       const le = this.le;
       const length = view.getUint32(pos + 4, le);
-      if (length < 12 || length % 4 !== 0 || (type === PCAPNG_SHB && length < 28)) {
+      if (length < 12 || length % 4 !== 0 || length < (MIN_BLOCK_LENGTH.get(type) ?? 12)) {
         this.fail(base + pos + 4, 'BAD_BLOCK_LENGTH', `block length ${length} is not valid`);
       }
       if (type !== PCAPNG_SHB && type !== IDB && type !== EPB && type !== SPB && type !== OPB) {

@@ -13,6 +13,8 @@ export interface ReadOptions {
   name?: string;
   /** When given, an interface with another link type is a file-level UNSUPPORTED_LINKTYPE error. */
   linktypes?: ReadonlySet<number>;
+  /** Gather at least this many bytes before parsing (default 64 KiB); small values suit tests. */
+  minWindow?: number;
 }
 
 export type CaptureFormat = 'pcap' | 'pcapng' | 'gzip';
@@ -75,6 +77,7 @@ export async function* readCapture(
   };
   const parser: FormatParser =
     format === 'pcap' ? new PcapParser(file, accept) : new PcapngParser(file, accept);
+  const minWindow = options.minWindow ?? MIN_WINDOW;
   const builder = new BatchBuilder();
   const chunks = head.stream[Symbol.asyncIterator]();
   /** Parses whole units of `buf`, yielding full batches and then the rest; returns the end position. */
@@ -102,7 +105,7 @@ export async function* readCapture(
         parts.push(next.value);
         partsLength += next.value.length;
       }
-      if (!ended && partsLength < MIN_WINDOW) continue;
+      if (!ended && partsLength < minWindow) continue;
       let window: Uint8Array = parts.length === 1 ? parts[0] : Buffer.concat(parts);
       parts.length = 0;
       partsLength = 0;

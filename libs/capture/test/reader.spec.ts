@@ -314,6 +314,15 @@ describe('file-level errors name the file and offset', () => {
       code: 'UNKNOWN_INTERFACE',
       offset: 28 + 20 + 8,
     });
+    // A packet block too short for its own fixed fields, last in the file.
+    for (const type of [2, 3, 6]) {
+      const stub = block(type, Buffer.alloc(0));
+      stub.writeUInt32LE(0, 8);
+      expect((await failure([Buffer.concat([shb(), idb(1), stub])])).error).toMatchObject({
+        code: 'BAD_BLOCK_LENGTH',
+        offset: 52,
+      });
+    }
     const bom = shb();
     bom.writeUInt32LE(0xdeadbeef, 8);
     expect((await failure([bom])).error.code).toBe('NOT_A_CAPTURE');

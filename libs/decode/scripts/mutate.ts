@@ -3,7 +3,7 @@
 // any input that breaks a guarantee so it can be replayed.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { mutate, prng } from '../test/mutate.js';
+import { chunks, mutate, prng } from '../test/mutate.js';
 import { walk } from '../test/walk.js';
 
 const inputs = Number(process.argv[2] ?? 200_000);
@@ -31,7 +31,11 @@ for (let i = 0; i < inputs; i++) {
   const input = mutate(files, prng(seed * 1_000_003 + i));
   const t = performance.now();
   try {
-    const r = await walk(() => [input], `mutant-${i}`);
+    const r = await walk(
+      () => (i % 2 ? chunks(input, prng(seed + i)) : [input]),
+      `mutant-${i}`,
+      i % 2 ? 1 : undefined,
+    );
     if (r.problems.length) {
       failures++;
       console.log(`seed ${seed} input ${i}: ${r.problems.slice(0, 3).join('; ')}`);

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SUPPORTED_LINKTYPES } from '../src/index.js';
-import { mutate, prng } from './mutate.js';
+import { chunks, mutate, prng } from './mutate.js';
 import { sharedPath } from './shared.js';
 import { walk } from './walk.js';
 
@@ -68,7 +68,13 @@ describe('hostile input', () => {
     for (let i = 0; i < 10_000; i++) {
       const input = mutate(small, rand);
       const started = performance.now();
-      const r = await walk(() => [input], `mutant-${i}`);
+      // Every other input arrives in small chunks, so records straddle reads at hostile offsets.
+      const seed = Math.floor(rand() * 2 ** 32);
+      const r = await walk(
+        () => (i % 2 ? chunks(input, prng(seed)) : [input]),
+        `mutant-${i}`,
+        i % 2 ? 1 : undefined,
+      );
       if (performance.now() - started > 2000) problems.push(`mutant ${i}: slow`);
       problems.push(...r.problems.map((p) => `mutant ${i}: ${p}`));
       if (r.error) errors++;

@@ -74,3 +74,12 @@ export function mutate(files: readonly Uint8Array[], rand: () => number): Buffer
   }
   return buf;
 }
+
+/** The input cut into chunks of 1..max bytes, as a network upload might deliver it. */
+export function* chunks(buf: Uint8Array, rand: () => number, max = 4096): Generator<Uint8Array> {
+  for (let o = 0; o < buf.length;) {
+    const n = 1 + Math.floor(rand() * max);
+    yield buf.subarray(o, o + n);
+    o += n;
+  }
+}

@@ -16,11 +16,15 @@ export interface WalkResult {
  * decoded from a private copy of exactly its bytes, so a read past the packet throws and shows
  * up as DECODER_FAULT instead of silently reading the next record.
  */
-export async function walk(source: () => CaptureSource, name: string): Promise<WalkResult> {
+export async function walk(
+  source: () => CaptureSource,
+  name: string,
+  minWindow?: number,
+): Promise<WalkResult> {
   const result: WalkResult = { records: 0, decoded: 0, error: null, problems: [], statuses: [0, 0, 0] };
   const rec = new CaptureRecord();
   try {
-    for await (const batch of readCapture(source(), { name })) {
+    for await (const batch of readCapture(source(), { name, minWindow })) {
       for (let i = 0; i < batch.count; i++) {
         batch.record(i, rec);
         if (rec.caplen > 262144 || rec.offset + rec.caplen > rec.data.length)
@@ -35,7 +39,7 @@ export async function walk(source: () => CaptureSource, name: string): Promise<W
   const p = new DecodedPacket();
   const own = new CaptureRecord();
   try {
-    for await (const batch of readDecodable(source(), { name })) {
+    for await (const batch of readDecodable(source(), { name, minWindow })) {
       for (let i = 0; i < batch.count; i++) {
         batch.record(i, rec);
         const copy = rec.data.slice(rec.offset, rec.offset + rec.caplen);
