@@ -42,7 +42,9 @@ export async function walk(
     for await (const batch of readDecodable(source(), { name, minWindow })) {
       for (let i = 0; i < batch.count; i++) {
         batch.record(i, rec);
-        const copy = rec.data.slice(rec.offset, rec.offset + rec.caplen);
+        // A real copy (Buffer#slice would share memory), sized exactly like the packet.
+        const copy = new Uint8Array(rec.caplen);
+        copy.set(rec.data.subarray(rec.offset, rec.offset + rec.caplen));
         Object.assign(own, rec, { data: copy, view: new DataView(copy.buffer), offset: 0 });
         decodePacket(own, p);
         result.decoded++;
