@@ -168,3 +168,43 @@ describe('the planted problems in detail', () => {
     expect(findings.some((x) => x.code === 'DNS_TIMEOUT')).toBe(false);
   });
 });
+
+describe('masquerade and clock skew in detail', () => {
+  it('CLIENT_IP_NOT_PRESERVED: NodePort traffic masqueraded under externalTrafficPolicy Cluster', async () => {
+    const s = await loadScenario('nodeport-masq');
+    const findings = diagnose({
+      correlation: s.correlation,
+      addressBook: s.addressBook,
+      dataplane: s.dataplane,
+      captures: s.points,
+    });
+    const truth = groundTruth(s.scenario).connections.filter((c) => c.case === 'nodeport-http');
+    const f = findings.find((x) => x.code === 'CLIENT_IP_NOT_PRESERVED' && x.severity === 'warning')!;
+    expect(f.evidence.externalTrafficPolicy).toBe('Cluster');
+    const seen = (f.evidence.translations as { client: string; seenByBackend: string }[]).map((t) => [
+      t.client,
+      t.seenByBackend,
+    ]);
+    expect(seen.sort()).toEqual(truth.map((c) => [c.client, c.snat_as_seen_by_backend]).sort());
+    expect(f.detail).toContain('with Local, kube-proxy would not masquerade');
+    const svc = truth[0]!.service_name.split('/')[1]!.split(':')[0];
+    expect(f.next).toContain(
+      `kubectl -n network-test patch service ${svc} -p '{"spec":{"externalTrafficPolicy":"Local"}}'`,
+    );
+  });
+
+  it('CLOCK_SKEW: the offset applied to the skewed copies comes back out', async () => {
+    const s = await loadScenario('multinode-vxlan-skewed');
+    const findings = diagnose({ correlation: s.correlation, captures: s.points });
+    const applied = groundTruth(s.scenario).clock_offsets_applied!;
+    const skews = findings.filter((f) => f.code === 'CLOCK_SKEW');
+    expect(skews).toHaveLength(1);
+    const files = (skews[0]!.evidence.captures as string[]).map(
+      (id) => s.scenario.captures.find((c) => c.id === id)!.file,
+    );
+    expect(files.sort()).toEqual(Object.keys(applied).sort());
+    const offsetS = Number(skews[0]!.evidence.offsetNs) / 1e9;
+    expect(Math.abs(offsetS - Object.values(applied)[0]!)).toBeLessThan(0.001);
+    expect(skews[0]!.next).toContain('chronyc tracking  # on k8s-compute-02');
+  });
+});
