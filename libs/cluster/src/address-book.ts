@@ -182,9 +182,9 @@ class Builder {
 
   addProgrammed(services: ProgrammedService[], source: string): void {
     for (const ps of services) {
-      const m = ps.service && /^([^/]+)\/([^:]+):(.*)$/.exec(ps.service);
+      const m = ps.service && /^([^/]+)\/([^:]+)(?::(.*))?$/.exec(ps.service);
       if (!m) continue;
-      const [, ns, name, portName] = m as unknown as [string, string, string, string];
+      const [, ns, name, portName = ''] = m as unknown as [string, string, string, string | undefined];
       const key = `${ns}/${name}`;
       const fromKubectl = this.kubectlServices.has(key);
       const e = this.services.get(key) ?? this.newService(ns, name);

@@ -9,7 +9,7 @@ import type {
   Entity,
   ServiceEntity,
 } from './address-book-types.js';
-import { canonicalIp } from './text.js';
+import { canonicalIp, servicePortName } from './text.js';
 import type { Protocol, ServicePort } from './types.js';
 
 /** Most specific first: a VIP names a Service even when the same IP also appears elsewhere. */
@@ -78,7 +78,7 @@ export function addressBookFromData(data: AddressBookData): AddressBook {
         kind: e.kind,
         name: `${ns}/${name}`,
         namespace: ns,
-        ...(sp ? { servicePort: sp, serviceName: `${ns}/${name}:${sp.name || sp.port}` } : {}),
+        ...(sp ? { servicePort: sp, serviceName: servicePortName(ns, name, sp.name) } : {}),
       };
     }
     if (e.kind === 'Pod') {

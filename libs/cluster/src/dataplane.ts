@@ -4,7 +4,7 @@ import type { DataplaneForm, DataplaneModel, Frontend, IntendedBackend } from '.
 import { attributeNode, nodeAddressIndex } from './node-attribution.js';
 import { family, findMismatches, usableEndpoints } from './mismatches.js';
 import { addObserved } from './observed.js';
-import { formatHostPort } from './text.js';
+import { formatHostPort, servicePortName } from './text.js';
 import type {
   FrontendKind,
   ParsedSnapshot,
@@ -85,7 +85,7 @@ function getFrontend(
 function addIntended(frontends: Map<string, Frontend>, s: SnapshotOf<'kubectl'>): void {
   for (const svc of s.data.services) {
     for (const sp of svc.ports) {
-      const name = `${svc.namespace}/${svc.name}:${sp.name || sp.port}`;
+      const name = servicePortName(svc.namespace, svc.name, sp.name);
       const backends = intendedFor(s, svc, sp.name, sp.protocol);
       const vips: [FrontendKind, string][] = [
         ...svc.clusterIPs.map((ip): [FrontendKind, string] => ['ClusterIP', ip]),

@@ -80,6 +80,12 @@ export function tokenize(line: string): string[] {
 
 /** `namespace/name:port` at the start of a kube-proxy comment such as `ns/svc:http cluster IP`. */
 export function serviceFromComment(comment: string | undefined): string | undefined {
-  const m = comment && /^([a-z0-9][-a-z0-9.]*\/[a-z0-9][-a-z0-9.]*:[-a-z0-9]*)(?:\s|$)/.exec(comment);
-  return m ? m[1] : undefined;
+  const m = comment && /^([a-z0-9][-a-z0-9.]*)\/([a-z0-9][-a-z0-9.]*):([-a-z0-9]*)(?:\s|$)/.exec(comment);
+  return m ? servicePortName(m[1]!, m[2]!, m[3]!) : undefined;
+}
+
+/** How natlens names a Service port: `namespace/name:port-name`, or `namespace/name` for the single
+ *  unnamed port a Service may have (kube-proxy writes that one as `namespace/name:`). */
+export function servicePortName(namespace: string, name: string, portName: string): string {
+  return portName ? `${namespace}/${name}:${portName}` : `${namespace}/${name}`;
 }

@@ -6,7 +6,7 @@ import {
   type AddressBookData,
   type Protocol,
 } from '../src/index.js';
-import { local_, SCENARIOS, scenarioSnapshots, shared_, sharedJson, sharedText } from './helpers.js';
+import { as, local_, SCENARIOS, scenarioSnapshots, shared_, sharedJson, sharedText } from './helpers.js';
 
 interface Connection {
   proto: Protocol;
@@ -221,6 +221,32 @@ describe('shared addresses', () => {
       serviceName: 'edge/ingress:https',
     });
     expect(book.lookup('192.168.1.10', 22, 'tcp')).toMatchObject({ kind: 'Node', name: 'n1' });
+  });
+});
+
+describe('a Service with its single port unnamed', () => {
+  it('is named namespace/name by kubectl and by the kube-proxy comment `namespace/name:` alike', () => {
+    const kubectl = parseSnapshot(
+      '{"kind":"Service","apiVersion":"v1","metadata":{"name":"echo","namespace":"demo"},"spec":{"clusterIP":"10.96.5.5","ports":[{"port":7,"protocol":"TCP"}]}}',
+      { name: 'svc.json' },
+    );
+    const rules = parseSnapshot(
+      [
+        '*nat',
+        '-A KUBE-SERVICES -d 10.96.5.5/32 -p tcp -m comment --comment "demo/echo: cluster IP" -m tcp --dport 7 -j KUBE-SVC-AAAAAAAAAAAAAAAA',
+        '-A KUBE-SVC-AAAAAAAAAAAAAAAA -m comment --comment "demo/echo: -> 10.244.0.9:7" -j KUBE-SEP-BBBBBBBBBBBBBBBB',
+        '-A KUBE-SEP-BBBBBBBBBBBBBBBB -p tcp -m comment --comment "demo/echo:" -m tcp -j DNAT --to-destination 10.244.0.9:7',
+        'COMMIT',
+      ].join('\n'),
+      { name: 'rules.txt' },
+    );
+    const book = buildAddressBook([kubectl, rules]);
+    expect(book.conflicts).toEqual([]);
+    expect(book.lookup('10.96.5.5', 7, 'tcp')).toMatchObject({
+      serviceName: 'demo/echo',
+      sources: ['svc.json', 'rules.txt'],
+    });
+    expect(as(rules, 'iptables-save').data.services[0]!.service).toBe('demo/echo');
   });
 });
 

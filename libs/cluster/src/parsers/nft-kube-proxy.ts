@@ -4,7 +4,7 @@
 //   map no-endpoint-services { elements = { 10.96.44.2 . tcp . 443 comment "ns/svc:https" : goto reject-chain } }
 //   chain service-HASH-ns/name/tcp/http { numgen random mod 2 vmap { 0 : goto endpoint-…, 1 : goto endpoint-… } }
 //   chain endpoint-HASH-ns/name/tcp/http__10.244.1.5/80 { meta l4proto tcp dnat to 10.244.1.5:80 }
-import { canonicalIp, parseHostPort, serviceFromComment, toProtocol } from '../text.js';
+import { canonicalIp, parseHostPort, serviceFromComment, servicePortName, toProtocol } from '../text.js';
 import type {
   FrontendKind,
   NftData,
@@ -26,7 +26,7 @@ export function parseServiceChainName(
       chain,
     );
   if (!m) return undefined;
-  return { hash: m[1]!, service: `${m[2]}/${m[3]}:${m[5]}`, protocol: m[4] as Protocol };
+  return { hash: m[1]!, service: servicePortName(m[2]!, m[3]!, m[5]!), protocol: m[4] as Protocol };
 }
 
 interface Element {
