@@ -19,8 +19,29 @@ export type Block =
   | { kind: 'commands'; title: string; lines: string[] };
 
 export interface RenderOptions {
-  /** Perspective tables printed per service; the rest are in the flow list and the JSON (default 50). */
+  /** Perspective tables printed per service, flows with problems first (default 50). */
   maxFlowTables?: number;
+  /** Rows of each service's flow list (default 500); every flow is in the JSON form. */
+  maxFlowRows?: number;
+}
+
+interface Limits {
+  tables: number;
+  rows: number;
+  /** Flows a finding names. */
+  flagged: Set<string>;
+}
+
+const HEALTHY = new Set(['CLOSED', 'ESTABLISHED', 'ANSWERED']);
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** Up to `max` flows, those with problems first, printed in their original (time) order. */
+function pick(flows: ReportFlow[], max: number, flagged: Set<string>): ReportFlow[] {
+  if (flows.length <= max) return flows;
+  const troubled = (f: ReportFlow) => flagged.has(f.id) || !HEALTHY.has(f.state);
+  const chosen = new Set([...flows.filter(troubled), ...flows.filter((f) => !troubled(f))].slice(0, max));
+  return flows.filter((f) => chosen.has(f));
 }
 
 /** Capture ids -> what the tables print for them. */
@@ -41,9 +62,14 @@ export function reportBlocks(doc: ReportDocument, options: RenderOptions = {}): 
     { kind: 'paragraph', text: summaryText(doc) },
     ...captureBlocks(doc),
   ];
+  const limits: Limits = {
+    tables: options.maxFlowTables ?? 50,
+    rows: options.maxFlowRows ?? 500,
+    flagged: new Set(doc.findings.flatMap((f) => f.flows)),
+  };
   for (const service of doc.services) {
     const list = service.flows.map((id) => flows.get(id)!);
-    blocks.push(...serviceBlocks(service, list, points, options.maxFlowTables ?? 50));
+    blocks.push(...serviceBlocks(service, list, points, limits));
   }
   blocks.push(...findingBlocks(doc.findings, flows, points));
   return blocks;
@@ -58,7 +84,7 @@ function counts(record: Record<string, number>): string {
 function summaryText(doc: ReportDocument): string {
   const s = doc.summary;
   const parts = [
-    `Analysis ${doc.analysis.id} (${doc.analysis.status}): ${s.flows} flows to ${s.services} services`,
+    `Analysis ${doc.analysis.id} (${doc.analysis.status}): ${plural(s.flows, 'flow')} to ${plural(s.services, 'service')}`,
   ];
   if (s.firstNs && s.lastNs) {
     const span = formatDuration(BigInt(s.lastNs) - BigInt(s.firstNs));
@@ -96,12 +122,7 @@ function captureBlocks(doc: ReportDocument): Block[] {
   ];
 }
 
-function serviceBlocks(
-  service: ReportService,
-  flows: ReportFlow[],
-  points: Points,
-  maxTables: number,
-): Block[] {
+function serviceBlocks(service: ReportService, flows: ReportFlow[], points: Points, limits: Limits): Block[] {
   const title = service.serviceName
     ? `Service ${service.serviceName} (${service.addresses.join(', ')})`
     : `Service ${service.addresses.join(', ')}`;
@@ -109,7 +130,7 @@ function serviceBlocks(
   for (const f of flows) states[f.state] = (states[f.state] ?? 0) + 1;
   const blocks: Block[] = [
     { kind: 'heading', level: 2, text: title },
-    { kind: 'paragraph', text: `${flows.length} flows: ${counts(states)}.` },
+    { kind: 'paragraph', text: `${plural(flows.length, 'flow')}: ${counts(states)}.` },
     { kind: 'heading', level: 3, text: 'Backends' },
     {
       kind: 'table',
@@ -145,7 +166,7 @@ function serviceBlocks(
     {
       kind: 'table',
       header: ['flow', 'protocol', 'client', 'service', 'backend', 'seen by backend as', 'state'],
-      rows: flows.map((f) => [
+      rows: pick(flows, limits.rows, limits.flagged).map((f) => [
         f.id,
         f.protocol,
         f.client,
@@ -156,11 +177,15 @@ function serviceBlocks(
       ]),
     },
   );
-  for (const f of flows.slice(0, maxTables)) blocks.push(...perspectiveBlocks(f, points));
-  if (flows.length > maxTables)
+  if (flows.length > limits.rows)
+    blocks.push({ kind: 'paragraph', text: `Listed ${limits.rows} of ${flows.length} flows.` });
+  for (const f of pick(flows, limits.tables, limits.flagged)) blocks.push(...perspectiveBlocks(f, points));
+  if (flows.length > limits.tables)
     blocks.push({
       kind: 'paragraph',
-      text: `${flows.length - maxTables} more flows of this service are in the JSON form (--format json).`,
+      text:
+        `Perspective tables for ${limits.tables} of ${flows.length} flows (those with problems first); ` +
+        'every flow is in the JSON form.',
     });
   return blocks;
 }

@@ -115,6 +115,22 @@ describe.each(['clusterip', 'nodeport-masq'])('single-node/%s', (scenario) => {
     expect(stages.at(-2)).toBe('reply node pre-DNAT');
   });
 
+  it('keeps long reports short, showing the flows a finding names first', () => {
+    const last = input.correlation.flows.at(-1)!.id;
+    const flagged = buildReport({
+      ...input,
+      findings: [{ code: 'X', severity: 'info', title: 'x', flows: [last] }],
+    });
+    const text = renderReport(flagged, 'txt', { maxFlowTables: 2, maxFlowRows: 3 });
+    const service = flagged.services.find((x) => x.flows.includes(last))!;
+    const tables = [...text.matchAll(/^ {2}Flow (\w+):/gm)]
+      .map((m) => m[1])
+      .filter((id) => service.flows.includes(id));
+    expect(tables).toEqual([service.flows[0], last]);
+    expect(text).toContain(`Perspective tables for 2 of ${service.flows.length} flows`);
+    expect(text).toContain('Listed 3 of');
+  });
+
   it.each(['txt', 'md'] as const)('%s: perspective tables hold the rows of tcpdump’s output', (format) => {
     const text = renderReport(doc, format, { maxFlowTables: 1000 });
     const checked = truth.filter((c) => c.backend !== null).slice(0, 5);
