@@ -5,6 +5,7 @@
 import { fingerprint, fingerprintHigh } from './fingerprint.js';
 import { addInterval, type OffsetInterval } from './clock-offset.js';
 import { PairingWindow } from './pairing.js';
+import { TupleIndex, type TupleKey } from './tuple-index.js';
 import {
   findRoot,
   PerspectiveState,
@@ -42,7 +43,7 @@ export class Correlator {
   /** Perspectives of flows not yet retired (handed to `retire` once idle). */
   private live: PerspectiveState[] = [];
   private nextPerspectiveId = 0;
-  private readonly index: Map<string, PerspectiveState>[];
+  private readonly index: TupleIndex[];
   private readonly pairing: PairingWindow;
   readonly packets: number[];
   readonly ignored: number[];
@@ -67,7 +68,7 @@ export class Correlator {
     /** Receives finished flows (their perspectives), a batch at a time. */
     private readonly retire: (flows: PerspectiveState[][]) => void = () => {},
   ) {
-    this.index = points.map(() => new Map());
+    this.index = points.map(() => new TupleIndex());
     this.recent = points.map(() => []);
     this.recentNext = points.map(() => 0);
     this.packets = points.map(() => 0);
@@ -124,7 +125,18 @@ export class Correlator {
     }
     const idle = protocol === 6 ? this.options.tcpIdleNs : this.options.otherIdleNs;
     if (ps === undefined || ps.isReusedBy(p, t, idle)) {
-      const key = indexKey(protocol, src, sport, dst, dport, p);
+      const key = TupleIndex.key(
+        { lo: '', hi: '', ports: 0, outer: '' },
+        protocol,
+        src,
+        sport,
+        dst,
+        dport,
+        p.tunnel,
+        p.outerSrc,
+        p.outerDst,
+        p.vni,
+      );
       const index = this.index[capture];
       ps = index.get(key);
       if (ps !== undefined && ps.isReusedBy(p, t, idle)) ps = undefined;
@@ -162,7 +174,7 @@ export class Correlator {
   }
 
   private newPerspective(
-    key: string,
+    key: TupleKey,
     capture: number,
     protocol: number,
     src: string,
@@ -224,7 +236,7 @@ export class Correlator {
       }
       for (const p of members) {
         p.retired = true;
-        if (this.index[p.capture].get(p.key) === p) this.index[p.capture].delete(p.key);
+        this.index[p.capture].deleteIf(p.key, p);
       }
       done.push(members);
     }
@@ -340,26 +352,6 @@ function matches(
     (ps.aPort === sport && ps.bPort === dport && ps.aAddr === src && ps.bAddr === dst) ||
     (ps.aPort === dport && ps.bPort === sport && ps.aAddr === dst && ps.bAddr === src)
   );
-}
-
-/** The index key of a tuple, the same in both directions. */
-function indexKey(
-  protocol: number,
-  src: string,
-  sport: number,
-  dst: string,
-  dport: number,
-  p: CorrelatePacket,
-): string {
-  const forward = src < dst || (src === dst && sport <= dport);
-  let key = forward
-    ? `${protocol} ${src} ${sport} ${dst} ${dport}`
-    : `${protocol} ${dst} ${dport} ${src} ${sport}`;
-  if (p.tunnel !== 0) {
-    const o = p.outerSrc < p.outerDst ? `${p.outerSrc} ${p.outerDst}` : `${p.outerDst} ${p.outerSrc}`;
-    key += ` ${p.tunnel} ${o} ${p.vni}`;
-  }
-  return key;
 }
 
 function seenBefore(g: PacketGroup, s: Sighting): boolean {

@@ -2,6 +2,7 @@
 // it; endpoint `a` is the sender of the first packet (for an ICMP error, of the packet it quotes).
 // Direction 0 is a -> b, 1 is b -> a. Perspectives joined by paired packets form a flow
 // (union-find with a parity bit that says whether the two perspectives' directions agree).
+import type { TupleKey } from './tuple-index.js';
 import type { CorrelatePacket } from './types.js';
 
 const FIN = 1;
@@ -53,13 +54,11 @@ export const S_UNPAIRED = 18;
 const S_NEXT_SEQ = 20;
 const S_LAST_ACK = 22;
 const S_LAST_WIN = 24;
-const S_SIZE = 26;
 
-function newStats(): Float64Array {
-  const s = new Float64Array(S_SIZE);
-  s.fill(NaN, S_FIRST, S_LAST + 2);
-  s.fill(NaN, S_NEXT_SEQ, S_SIZE);
-  return s;
+/** A plain array of doubles: small typed arrays get an off-heap buffer each, costly to collect. */
+function newStats(): number[] {
+  // prettier-ignore
+  return [0, 0, 0, 0, 0, 0, NaN, NaN, NaN, NaN, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NaN, NaN, NaN, NaN, NaN, NaN];
 }
 
 export class PerspectiveState {
@@ -69,8 +68,8 @@ export class PerspectiveState {
   rank = 0;
 
   /**
-   * Counters per direction in one typed array (one allocation per perspective: there is one
-   * per flow and capture point): stat[S_PACKETS + dir], ...
+   * Counters per direction in one array (one allocation per perspective: there is one per flow
+   * and capture point): stat[S_PACKETS + dir], ...
    */
   readonly stat = newStats();
   cross: CrossDomainSample[] | null = null;
@@ -92,7 +91,7 @@ export class PerspectiveState {
   readonly evidence: number[] = [];
   readonly hops: HopAggregate[] = [];
   /** Result-building caches: the tuple text per direction. */
-  tuples: ({ src: string; dst: string } | null)[] = [null, null];
+  tuples: { src: string; dst: string }[] | null = null;
 
   /** Handed over in a finished flow: the index no longer finds it. */
   retired = false;
@@ -100,7 +99,7 @@ export class PerspectiveState {
   constructor(
     readonly id: number,
     /** Its key in the capture's tuple index. */
-    readonly key: string,
+    readonly key: TupleKey,
     readonly capture: number,
     readonly domain: number,
     readonly protocol: number,

@@ -13,13 +13,15 @@ export interface TranslationContext {
 
 /** The tuple of perspective `p` in direction `dir`, as written in the result. */
 export function tupleOf(p: PerspectiveState, dir: number): TupleView {
-  const cached = p.tuples[dir];
-  if (cached !== null) return { src: cached.src, dst: cached.dst };
+  const cached = p.tuples?.[dir];
+  if (cached !== undefined) return { src: cached.src, dst: cached.dst };
   const ports = hasPorts(p.protocol);
   const a = endpoint(p.aAddr, p.aPort, ports);
   const b = endpoint(p.bAddr, p.bPort, ports);
-  p.tuples[0] = { src: a, dst: b };
-  p.tuples[1] = { src: b, dst: a };
+  p.tuples = [
+    { src: a, dst: b },
+    { src: b, dst: a },
+  ];
   return dir === 0 ? { src: a, dst: b } : { src: b, dst: a };
 }
 
