@@ -37,7 +37,15 @@ const ORACLE_TESTS = {
     'LINKTYPE_IPV4',
     'LINKTYPE_IPV6',
   ],
-  'VLAN (802.1Q, 802.1ad)': ['802.1ad_QinQ', 'dcb_qcn'],
+  // VLAN-tagged frames (tcpdump prints the tags with -e only; without it, the IP inside them).
+  'VLAN (802.1Q, 802.1ad)': [
+    '802.1ad_QinQ',
+    'NHRP_registration',
+    'NHRP-responder-address',
+    'ldp-common-session',
+    'bfd_source_port_49152',
+    'bgp-evpn',
+  ],
   VXLAN: ['vxlan', 'vxlan_port_8472', 'gso-ipv4-vxlan-ipv4', 'bigtcp-ipv4-vxlan-ipv6'],
   Geneve: ['geneve-vv', 'geneve-gcp', 'gso-ipv6-geneve-ipv6', 'bigtcp-ipv6-geneve-ipv4'],
   GRE: ['various_gre'],
