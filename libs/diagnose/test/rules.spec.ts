@@ -73,6 +73,15 @@ describe('SYN_UNANSWERED: where the SYN was last seen', () => {
     expect(f!.next).toContain('kubectl get endpointslices -n network-test -l kubernetes.io/service-name=web');
   });
 
+  it('on the node, for a Service whose rules drop for want of endpoints', () => {
+    const model = dataplane([
+      { kind: 'NO_ENDPOINTS', message: 'n1 drops network-test/web:http: no endpoints' },
+    ]);
+    const findings = run([unansweredSyn(['client', 'node'])], { dataplane: model });
+    expect(findings.map((f) => f.code)).toEqual(['SYN_UNANSWERED']);
+    expect(findings[0]!.detail).toContain('The snapshots say why: n1 drops network-test/web:http');
+  });
+
   it('after DNAT towards a pod whose capture never saw it', () => {
     const [f] = only(run([unansweredSyn(['client', 'node', 'nat'], `${POD_A}:80`)]), 'SYN_UNANSWERED');
     expect(f!.evidence.lastSeen).toMatchObject({ stage: 'node-after-nat' });
@@ -148,6 +157,28 @@ describe('resets', () => {
     expect(f.evidence.resetSeenAt).toBe('backend.pcap');
     expect(f.next).toContain('kubectl -n network-test exec web-a -- ss -tlnp');
     expect(f.next).toContain('kubectl -n network-test logs web-a');
+  });
+
+  it('RESET_BY_BACKEND: a UDP datagram DNATed to a pod that answers ICMP port unreachable', () => {
+    const client = `${CLIENT}:47000`;
+    const backend = `${POD_B}:80`;
+    const fl = flow({
+      protocol: 'udp',
+      client,
+      backend,
+      state: 'ICMP_ERROR',
+      icmpError: { type: 3, code: 3, from: POD_B },
+      translations: [dnat(client, backend)],
+      perspectives: [
+        { capture: 'client.pcap', direction: 'request', src: client, dst: SERVICE },
+        { capture: 'node.pcap', direction: 'request', src: client, dst: backend, atUs: 10 },
+        { capture: 'node.pcap', direction: 'reply', src: backend, dst: client, icmpErrors: 1, atUs: 30 },
+      ],
+    });
+    const findings = run([fl]);
+    expect(findings.map((f) => f.code)).toEqual(['RESET_BY_BACKEND']);
+    expect(findings[0]!.detail).toContain('ICMP port unreachable');
+    expect(findings[0]!.next).toContain('kubectl -n network-test exec web-b -- ss -ulnp');
   });
 
   it('RESET_MID_STREAM: an established connection reset by the backend', () => {

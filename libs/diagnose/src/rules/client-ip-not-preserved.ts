@@ -41,7 +41,8 @@ function finding(ctx: RuleContext, flows: Flow[], hairpin: boolean): Finding {
     (frontend?.kind !== 'ClusterIP' ? frontend?.trafficPolicy : undefined);
   const external = frontend ? frontend.kind !== 'ClusterIP' : isNodeOrExternal(ctx, flow);
   const whose = seenAs.map((ip) => (ctx.nodeName(ip) ? `${ip} (node ${ctx.nodeName(ip)})` : ip)).join(', ');
-  const seen = `the backend${flows.length > 1 ? 's' : ''} saw ${whose} instead of ${clients.join(', ')}`;
+  const backends = unique(flows.map((f) => f.backend));
+  const seen = `the backend${backends.length > 1 ? 's' : ''} saw ${whose} instead of ${clients.join(', ')}`;
   let detail: string;
   if (hairpin) {
     detail =

@@ -1,5 +1,6 @@
-// RESET_BY_BACKEND: the backend pod answered the SYN with a reset — the connection reached the pod
-// but nothing listens on the target port (wrong targetPort, container not started, crash loop).
+// RESET_BY_BACKEND: the backend pod answered the SYN with a reset (or, for UDP, with ICMP port
+// unreachable) — the connection reached the pod but nothing listens on the target port (wrong
+// targetPort, container not started, crash loop).
 import type { Flow } from '#correlate';
 import { commands, unique } from '../commands.js';
 import { endpoint, ipOf, type RuleContext } from '../context.js';
@@ -11,11 +12,19 @@ export const resetByBackend: Rule = {
   codes: ['RESET_BY_BACKEND'],
   run(ctx) {
     const refused = ctx.flows.filter(
-      (f) => f.protocol === 'tcp' && f.state === 'RESET' && f.resetBy === 'backend' && !handshakeAnswered(f),
+      (f) =>
+        (f.protocol === 'tcp' && f.state === 'RESET' && f.resetBy === 'backend' && !handshakeAnswered(f)) ||
+        udpRefusedByBackend(f),
     );
     return [...groupBy(refused, (f) => `${f.service}|${f.backend}`).values()].map((g) => finding(ctx, g));
   },
 };
+
+/** ICMP port unreachable for a UDP flow that was DNATed to a backend: the pod refused it. */
+function udpRefusedByBackend(f: Flow): boolean {
+  const e = f.icmpError;
+  return f.protocol === 'udp' && f.backend !== null && e !== null && e.type === 3 && e.code === 3;
+}
 
 function finding(ctx: RuleContext, flows: Flow[]): Finding {
   const flow = flows[0]!;
@@ -24,7 +33,8 @@ function finding(ctx: RuleContext, flows: Flow[]): Finding {
   const pod = ctx.pod(be.ip, flow);
   const podName = pod ? `${pod.namespace}/${pod.name}` : be.ip;
   const target = svc ? `${svc.display} (${flow.service})` : flow.service;
-  const rst = flow.perspectives.find((p) => p.direction === 'reply' && p.rst > 0);
+  const udp = flow.protocol === 'udp';
+  const rst = flow.perspectives.find((p) => p.direction === 'reply' && (udp ? p.icmpErrors > 0 : p.rst > 0));
   const node = pod?.node ?? ctx.natNode(flow);
   return {
     code: 'RESET_BY_BACKEND',
@@ -32,7 +42,8 @@ function finding(ctx: RuleContext, flows: Flow[]): Finding {
     title: `${podName} refused connections on port ${be.port}`,
     detail:
       `${plural(flows.length, 'connection')} to ${target} reached backend ${podName} (${flow.backend ?? be.ip}) ` +
-      `which answered the SYN with a TCP reset${rst ? ` (first seen at ${ctx.describeCapture(rst.capture)})` : ''}: ` +
+      `which answered ${udp ? 'with ICMP port unreachable' : 'the SYN with a TCP reset'}` +
+      `${rst ? ` (first seen at ${ctx.describeCapture(rst.capture)})` : ''}: ` +
       `nothing listens on port ${be.port} in that pod — check the Service's targetPort and the container's port.`,
     flows: flows.map((f) => f.id),
     evidence: {
@@ -44,7 +55,7 @@ function finding(ctx: RuleContext, flows: Flow[]): Finding {
       resetSeenAt: rst?.capture ?? null,
     },
     next: unique([
-      pod && commands.podListening(pod, 'tcp'),
+      pod && commands.podListening(pod, flow.protocol),
       pod && commands.describePod(pod),
       pod && commands.podLogs(pod),
       svc && commands.serviceField(svc, 'ports'),

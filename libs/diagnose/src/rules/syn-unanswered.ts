@@ -9,6 +9,7 @@ import {
   formatDuration,
   groupBy,
   lastSeen,
+  mismatchEvidence,
   plural,
   sightings,
   type Stage,
@@ -130,11 +131,19 @@ function finding(ctx: RuleContext, group: { flow: Flow; where: Loss }[]): Findin
       : svcEp && commands.tcpdump(svcEp.ip, svcEp.port, natNode),
     where.stage === 'client' && commands.tcpdump(ipOf(flow.client)!, endpoint(flow.client)?.port, null),
   ]);
+  const frontend = ctx.frontend(flow);
+  const noEndpoints = ctx.dataplane?.mismatches.find(
+    (m) => m.kind === 'NO_ENDPOINTS' && m.frontend === frontend?.id,
+  );
+  const because =
+    noEndpoints && (where.stage === 'node-before-nat' || where.stage === 'client')
+      ? ` The snapshots say why: ${noEndpoints.message}.`
+      : '';
   return {
     code: 'SYN_UNANSWERED',
     severity: 'error',
     title: `Connection to ${target} never answered${pod ? `: backend ${pod.namespace}/${pod.name}` : ''}`,
-    detail: `TCP ${count} to ${target} got no SYN-ACK: ${timing}; ${where.sentence}.`,
+    detail: `TCP ${count} to ${target} got no SYN-ACK: ${timing}; ${where.sentence}.${because}`,
     flows: group.map((g) => g.flow.id),
     evidence: {
       sightings: group.flatMap((g) => sightings(ctx, g.flow, () => true, 8)),
@@ -143,6 +152,7 @@ function finding(ctx: RuleContext, group: { flow: Flow; where: Loss }[]): Findin
       serviceName: svc?.display ?? null,
       backend: flow.backend,
       backendPod: pod ? `${pod.namespace}/${pod.name}` : flow.backendPod,
+      snapshot: noEndpoints ? [mismatchEvidence(noEndpoints)] : [],
       attempts,
     },
     next,

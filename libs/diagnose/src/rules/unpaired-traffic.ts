@@ -75,7 +75,7 @@ function finding(
     },
     next: unique([
       `tcpdump -ni any -w ${capture.replace(/\.(pcap|pcapng)$/, '')}-all.pcap${node ? `  # on ${node}` : ''}`,
-      node && 'ip -br link',
+      node && `ip -br link  # on ${node}`,
       ...s.lonely.slice(0, 1).map((f) => commands.tcpdump(f.client.replace(/:\d+$/, ''), null, node)),
     ]),
   };
