@@ -187,6 +187,18 @@ describe('natlens analyze exit code 2 for bad input, naming the file', () => {
     expect(run.stderr).toContain(file);
   });
 
+  it('but a capture cut short by a killed tcpdump is used up to the cut, with a warning', async () => {
+    const file = join(dir, 'killed.pcap');
+    const node = readFileSync(`${FIXTURES}single-node/clusterip/node.pcap`);
+    writeFileSync(file, node.subarray(0, node.length - 30));
+    const run = await natlens('analyze', '--client', client, '--node', file, '--format', 'json');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(
+      new RegExp(`^natlens: warning: ${file}: byte \\d+: .*using the records before it\n$`),
+    );
+    expect(JSON.parse(run.stdout).flows.length).toBe(20);
+  });
+
   it('a broken snapshot', async () => {
     const file = join(dir, 'kubectl.json');
     writeFileSync(file, '{"kind": "List", "items": [{"kind": "Service",\n');

@@ -45,7 +45,7 @@ export function captureError(error: unknown, warn: (message: string) => void): b
 
 export interface SourceHooks {
   interfaces: Record<number, string> | null;
-  /** Called per batch with the bytes read so far; `pass` counts the reads of this file from 0. */
+  /** Called per batch with the bytes read so far (Infinity at the end); `pass` counts reads from 0. */
   onBytes?: (bytes: number, pass: number) => void;
   warn: (message: string) => void;
 }
@@ -68,6 +68,7 @@ export function captureSource(file: string, hooks: SourceHooks) {
         hooks.onBytes?.(batch.count ? batch.fileOffset[batch.count - 1] : 0, pass);
         yield batchPackets(batch, rec, decoded, adapter);
       }
+      hooks.onBytes?.(Number.POSITIVE_INFINITY, pass);
     } catch (error) {
       if (!captureError(error, warn)) throw error;
     }
