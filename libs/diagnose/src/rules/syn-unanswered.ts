@@ -79,7 +79,7 @@ function whereLost(ctx: RuleContext, flow: Flow): Loss {
       return {
         stage: 'backend',
         capture: last.perspective.capture,
-        sentence: `it reached ${podName} (seen at ${at}) which never replied`,
+        sentence: `it reached ${podName}, seen in ${last.perspective.capture}, which never replied`,
       };
     default:
       return { stage: last.stage, capture: last.perspective.capture, sentence: `it was last seen at ${at}` };
