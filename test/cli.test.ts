@@ -4,7 +4,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -155,6 +155,36 @@ describe('natlens analyze --format txt', () => {
     );
     expect(run.stdout).toMatch(/10\.233\.67\.86:80\s+network-test\/nginx-54c98b4f84-p9w4d\s+7\s+35\.0%/);
     expect(run.stderr).toBe('');
+  });
+});
+
+describe('natlens analyze and export-flow load no services', () => {
+  it('import nothing of Nest, Prisma, Redis or BullMQ (the import graph of dist/)', () => {
+    const libs = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).imports as Record<
+      string,
+      { default: string }
+    >;
+    const seen = new Set<string>();
+    const packages = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const code = readFileSync(file, 'utf8');
+      const specs = [
+        ...code.matchAll(/^\s*(?:import|export)\b[^;]*?from\s*'([^']+)'/gm),
+        ...code.matchAll(/\bimport\('([^']+)'\)/g),
+      ];
+      for (const [, spec] of specs) {
+        if (spec.startsWith('.')) visit(join(dirname(file), spec));
+        else if (spec.startsWith('#')) visit(join(ROOT, libs[spec].default));
+        else if (!spec.startsWith('node:')) packages.add(spec);
+      }
+    };
+    visit(join(ROOT, 'dist/apps/cli/src/commands/analyze.js'));
+    visit(join(ROOT, 'dist/apps/cli/src/commands/export-flow.js'));
+    expect(seen.size).toBeGreaterThan(50);
+    expect([...packages]).toEqual(['yaml']);
+    expect([...seen].filter((f) => /persistence|platform|@nestjs|prisma/.test(f))).toEqual([]);
   });
 });
 
