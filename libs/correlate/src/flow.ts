@@ -100,19 +100,14 @@ export function buildFlow(
   translations.sort((x, y) => dirRank(x.t.direction) - dirRank(y.t.direction) || x.order - y.order);
   const dnat = translations.some((x) => x.t.direction === 'request' && /DNAT/.test(x.t.kind));
 
-  const serviceEntry = ctx.addressBook?.lookup(
-    hostOf(clientTuple.dst),
-    portOf(clientTuple.dst),
-    protocolName(protocol),
-  );
+  const lookup = (ep: string) => ctx.addressBook?.lookup(hostOf(ep), portOf(ep), bookProtocol(protocol));
+  const serviceEntry = lookup(clientTuple.dst);
   let backend: string | null = null;
   if (dnat) backend = lastTuple.dst;
   else if (members.some((p) => ctx.points[p.capture].role === 'backend' && p.stat[S_PACKETS + rd(p)] > 0))
     backend = lastTuple.dst;
   else if (serviceEntry && !/service/i.test(serviceEntry.kind)) backend = lastTuple.dst;
-  const backendEntry = backend
-    ? ctx.addressBook?.lookup(hostOf(backend), portOf(backend), protocolName(protocol))
-    : null;
+  const backendEntry = backend ? lookup(backend) : null;
 
   const sum = (f: (p: PerspectiveState, req: number, rep: number) => number) =>
     members.reduce((acc, p) => acc + f(p, rd(p), 1 - rd(p)), 0);
@@ -189,7 +184,10 @@ export function buildFlow(
     service: clientTuple.dst,
     backend,
     clientSeenByBackend: backend !== null ? lastTuple.src : null,
-    serviceName: serviceEntry && /service/i.test(serviceEntry.kind) ? serviceEntry.name : null,
+    serviceName:
+      serviceEntry && /service/i.test(serviceEntry.kind)
+        ? (serviceEntry.serviceName ?? serviceEntry.name)
+        : null,
     backendPod: backendEntry && /pod/i.test(backendEntry.kind) ? backendEntry.name : null,
     state,
     resetBy,
@@ -290,6 +288,10 @@ export function absolute(baseSec: number, t: number): string {
   // Seconds and nanoseconds are exact doubles: no BigInt needed for the common case.
   if (whole > 0) return `${whole}${String(frac).padStart(9, '0')}`;
   return (BigInt(baseSec) * 1_000_000_000n + BigInt(ns)).toString();
+}
+
+function bookProtocol(protocol: number): 'tcp' | 'udp' | 'sctp' | undefined {
+  return protocol === 6 ? 'tcp' : protocol === 17 ? 'udp' : protocol === 132 ? 'sctp' : undefined;
 }
 
 function hostOf(ep: string): string {

@@ -110,10 +110,16 @@ export interface CorrelateCapture<S = PacketSource> {
   packets: S;
 }
 
-/** What correlate asks of the address book (libs/cluster); all optional. */
+/**
+ * What correlate asks of the address book: libs/cluster's AddressBook fits. `serviceName` (a
+ * Service matched on its port: namespace/name:port-name) is preferred over `name`.
+ */
 export interface AddressLookup {
-  /** Names an endpoint, e.g. { kind: 'Service', name: 'network-test/nginx:http' }. */
-  lookup(ip: string, port?: number, protocol?: string): { kind: string; name: string } | null | undefined;
+  lookup(
+    ip: string,
+    port?: number,
+    protocol?: 'tcp' | 'udp' | 'sctp',
+  ): { kind: string; name: string; serviceName?: string } | null | undefined;
 }
 
 export interface CorrelateOptions {

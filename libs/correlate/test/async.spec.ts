@@ -1,9 +1,9 @@
 // correlateAsync over files being read (libs/capture + libs/decode), flows streamed to onFlow,
 // and names from an address book.
-import { readFileSync } from 'node:fs';
+import { buildAddressBook, parseSnapshot } from '#cluster';
 import { describe, expect, it } from 'vitest';
-import { correlate, correlateAsync, fileSource, type AddressLookup, type Flow } from '../src/index.js';
-import { FIXTURES, groundTruth, interfaceNames, loadCaptures } from './helpers/fixtures.js';
+import { correlate, correlateAsync, fileSource, type Flow } from '../src/index.js';
+import { FIXTURES, groundTruth, interfaceNames, loadCaptures, readText } from './helpers/fixtures.js';
 
 describe('correlateAsync', () => {
   it('streams the skewed multi-node captures from disk and hands flows over as they finish', async () => {
@@ -57,17 +57,10 @@ describe('correlateAsync', () => {
 });
 
 describe('address book', () => {
-  it('names the service and the backend pod', async () => {
-    const topology = JSON.parse(readFileSync(`${FIXTURES}single-node/topology.json`, 'utf8'));
-    const names = new Map<string, { kind: string; name: string }>();
-    for (const s of topology.services)
-      names.set(`${s.cluster_ip}:${s.port}`, {
-        kind: 'Service',
-        name: `network-test/${s.name}:${s.port_name}`,
-      });
-    for (const p of topology.pods) names.set(p.ip, { kind: 'Pod', name: `network-test/${p.name}` });
-    const addressBook: AddressLookup = { lookup: (ip, port) => names.get(`${ip}:${port}`) ?? names.get(ip) };
+  it('names the service and the backend pod from the cluster snapshots (libs/cluster)', async () => {
     const dir = 'single-node/clusterip';
+    const file = 'snapshot/kubectl-get-svc-pods-endpointslices-nodes.json';
+    const addressBook = buildAddressBook([parseSnapshot(readText(dir, file), { name: file })]);
     const captures = await loadCaptures(dir, [
       { id: 'client', file: 'client.pcap', netns: 'client', role: 'client', node: 'k8s-compute-02' },
       { id: 'node', file: 'node.pcap', netns: 'node', role: 'node', node: 'k8s-compute-02' },
