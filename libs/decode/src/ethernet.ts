@@ -18,10 +18,31 @@ export function decodeEthernet(p: DecodedPacket, d: Uint8Array, v: DataView, off
 }
 
 /**
- * Steps over 802.1Q/802.1ad tags and an LLC/SNAP header to the network layer named by `type`.
- * Frames that carry no IP (ARP, LLDP, STP, ...) are decoded this far and left ok.
+ * Decodes the network layer named by ethertype `type` at `off`. Untagged IPv4 and IPv6 (nearly
+ * all traffic) go straight through; tags and LLC/SNAP take the slower path.
  */
 export function decodeEthertype(
+  p: DecodedPacket,
+  d: Uint8Array,
+  v: DataView,
+  type: number,
+  off: number,
+  end: number,
+): void {
+  if (type === ETHERTYPE_IPV4) {
+    if (p.encapCount === 0) p.ethertype = type;
+    decodeIpv4(p, d, v, off, end);
+  } else if (type === ETHERTYPE_IPV6) {
+    if (p.encapCount === 0) p.ethertype = type;
+    decodeIpv6(p, d, v, off, end);
+  } else decodeTaggedOrOther(p, d, v, type, off, end);
+}
+
+/**
+ * Steps over 802.1Q/802.1ad tags and an LLC/SNAP header to the network layer. Frames that carry
+ * no IP (ARP, LLDP, STP, ...) are decoded this far and left ok.
+ */
+function decodeTaggedOrOther(
   p: DecodedPacket,
   d: Uint8Array,
   v: DataView,
