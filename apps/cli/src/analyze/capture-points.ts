@@ -3,7 +3,8 @@
 // a LINUX_SLL2 file stores. Where the command line does not say, the snapshots do:
 // - a node capture: its label (`--capture node:k8s-compute-01:FILE`), the only node, or a node name
 //   in the file name;
-// - a pod capture: a pod named by its label or file name, else the pod owning the capture's own address.
+// - a pod capture: a pod its label names, else the pod owning the capture's own address, else a pod
+//   named in the file name.
 import { basename } from 'node:path';
 import type { AddressBook, ParsedSnapshot } from '#cluster';
 import type { CapturePoint } from '#correlate';
@@ -30,10 +31,12 @@ export async function resolveCapturePoints(
       point.node = arg.label ?? nodeNamed(book, basename(arg.file)) ?? onlyNode(book);
       point.interfaces = point.node ? (names.byNode.get(point.node) ?? null) : null;
     } else {
-      const named = arg.label ? podNamed(book, arg.label) : podNamed(book, basename(arg.file));
-      const address = named?.ips[0] ?? (await ownAddress(arg.file));
+      // The user's label first, then the packets, then the file name.
+      const labelled = arg.label ? podNamed(book, arg.label) : null;
+      const address = labelled?.ips[0] ?? (await ownAddress(arg.file));
       const match = address ? book.lookup(address) : undefined;
-      const pod = named ?? (match?.entity.kind === 'Pod' ? match.entity : null);
+      const pod =
+        labelled ?? (match?.entity.kind === 'Pod' ? match.entity : podNamed(book, basename(arg.file)));
       point.pod = pod ? `${pod.namespace}/${pod.name}` : null;
       point.node = pod?.node ?? (arg.label ? nodeNamed(book, arg.label) : null);
       // On a one-node cluster every pod runs on that node (an external client is no pod).
@@ -56,14 +59,23 @@ function onlyNode(book: AddressBook): string | null {
   return book.nodes.length === 1 ? book.nodes[0].name : null;
 }
 
-/** The longest known node name contained in `text` (k8s-compute-01 in node-k8s-compute-01.pcap). */
+/** `name` as a whole word of `text`: node-k8s-compute-01.pcap names k8s-compute-01, not k8s-compute-0. */
+function mentions(text: string, name: string): boolean {
+  const at = text.indexOf(name);
+  if (at < 0 || !name) return false;
+  const before = text[at - 1];
+  const after = text[at + name.length];
+  return (!before || !/[a-z0-9]/i.test(before)) && (!after || !/[a-z0-9]/i.test(after));
+}
+
+/** The longest known node name in `text`. */
 function nodeNamed(book: AddressBook, text: string): string | null {
-  const names = book.nodes.map((n) => n.name).filter((n) => text.includes(n));
-  return names.sort((a, b) => b.length - a.length)[0] ?? null;
+  const found = book.nodes.map((n) => n.name).filter((n) => mentions(text, n));
+  return found.sort((a, b) => b.length - a.length)[0] ?? null;
 }
 
 function podNamed(book: AddressBook, text: string) {
-  const pods = book.pods.filter((p) => text.includes(p.name) || text === `${p.namespace}/${p.name}`);
+  const pods = book.pods.filter((p) => mentions(text, p.name) || text === `${p.namespace}/${p.name}`);
   return pods.sort((a, b) => b.name.length - a.name.length)[0] ?? null;
 }
 
