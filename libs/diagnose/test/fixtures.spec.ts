@@ -9,6 +9,7 @@ import {
   loadScenario,
   type GroundTruthConnection,
   type LoadedScenario,
+  readText,
   type ScenarioName,
 } from './helpers/fixtures.js';
 
@@ -148,9 +149,21 @@ describe('the planted problems in detail', () => {
   });
 
   it('STALE_BACKEND: the programmed endpoint nobody answers, confirmed by ICMP host unreachable', () => {
+    const c = groundTruth(diag.scenario).connections.find((x) =>
+      x.outcome.startsWith('icmp_host_unreachable'),
+    )!;
+    // The stale address is the one the Service's EndpointSlice still lists.
+    const svc = c.service_name.split('/')[1]!.split(':')[0];
+    const slices = JSON.parse(readText(`${diag.scenario.dir}/snapshot/kubectl-get-endpointslices.json`)) as {
+      items: { metadata: { labels: Record<string, string> }; endpoints: { addresses: string[] }[] }[];
+    };
+    const slice = slices.items.find((i) => i.metadata.labels['kubernetes.io/service-name'] === svc)!;
+    const stale = slice.endpoints[0]!.addresses[0]!;
     const f = findings.find((x) => x.code === 'STALE_BACKEND')!;
     expect(f.evidence).toMatchObject({ confirmedByPackets: true, icmp: { type: 3, code: 1 } });
-    expect(f.next).toContain('ip neigh show 10.233.67.250  # on k8s-compute-02');
+    expect(f.evidence.backend).toBe(`${stale}:80`);
+    expect(f.flows).toEqual([diag.correlation.flows.find((x) => x.client === c.client)!.id]);
+    expect(f.next).toContain(`ip neigh show ${stale}  # on k8s-compute-02`);
   });
 
   it('STALE_BACKEND from packets alone when no snapshot was given', () => {
@@ -205,6 +218,10 @@ describe('masquerade and clock skew in detail', () => {
     expect(files.sort()).toEqual(Object.keys(applied).sort());
     const offsetS = Number(skews[0]!.evidence.offsetNs) / 1e9;
     expect(Math.abs(offsetS - Object.values(applied)[0]!)).toBeLessThan(0.001);
-    expect(skews[0]!.next).toContain('chronyc tracking  # on k8s-compute-02');
+    const skewedNode = groundTruth(s.scenario).capture_points!.find(
+      (p) => p.file === Object.keys(applied)[0],
+    )!.node;
+    expect(skews[0]!.evidence.clockDomain).toBe(skewedNode);
+    expect(skews[0]!.next).toContain(`chronyc tracking  # on ${skewedNode}`);
   });
 });

@@ -215,6 +215,7 @@ export interface GroundTruthConnection {
 export interface GroundTruth {
   connections: GroundTruthConnection[];
   clock_offsets_applied?: Record<string, number>;
+  capture_points?: { file: string; role: string; node: string }[];
   lb_mode: string;
 }
 
