@@ -90,6 +90,7 @@ class Run {
   private spread: number[] = [];
   private fine: DomainOffsets | null = null;
   private readonly intervals = new Map<number, OffsetInterval[]>();
+  private refinedAt = 0;
   private readonly flows: Flow[] = [];
   private flowCount = 0;
   private readonly unpaired: number[];
@@ -152,9 +153,9 @@ class Run {
   /** Finished flows: their offset brackets refine the clocks, then they are built and handed on. */
   private retire(batch: PerspectiveState[][]): void {
     const dirs = batch.map((members) => requestDirections(members, (d) => this.offset[d]));
-    const before = this.intervalCount();
     batch.forEach((members, i) => addFlowIntervals(this.intervals, members, (p) => dirs[i].get(p)!));
-    if (this.intervalCount() !== before) this.refineOffsets();
+    // Re-estimate as brackets double (each estimate sorts them all), and once more at the end.
+    if (this.intervalCount() >= 2 * this.refinedAt) this.refineOffsets();
     batch.forEach((members, i) => {
       const flow = buildFlow(members, dirs[i], this.ctx!);
       this.flowCount++;
@@ -175,6 +176,7 @@ class Run {
   }
 
   private refineOffsets(): void {
+    this.refinedAt = Math.max(1, this.intervalCount());
     const coarse = this.coarse!;
     const fine = resolveDomains(this.domainNames.length, this.reference, this.intervals);
     this.fine = fine;
@@ -186,6 +188,7 @@ class Run {
 
   finish(engine: Correlator): CorrelationResult {
     engine.flush();
+    if (this.intervalCount() > this.refinedAt) this.refineOffsets();
     const coarse = this.coarse!;
     const fine = this.fine;
     this.flows.sort((x, y) => compareNs(x.firstNs, y.firstNs) || (x.id < y.id ? -1 : 1));

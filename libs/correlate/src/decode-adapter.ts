@@ -1,12 +1,12 @@
 // From libs/decode's DecodedPacket to the CorrelatePacket view the engine reads. One adapter per
-// capture: it owns the reused output object and caches address text (IPv4 as a number key), so
+// capture: it owns the reused output object and caches address text (IPv4 by its 32 bits), so
 // adapting allocates nothing for addresses already seen.
 import { CaptureRecord, type RecordBatch } from '#capture';
 import { DecodedPacket, decodePacket, formatAddress, readDecodable, STATUS_MALFORMED } from '#decode';
 import { PKT_HOST, PKT_OUTGOING, PKT_UNKNOWN, type CapturePoint, type CorrelatePacket } from './types.js';
 
 const ICMP_ECHO = new Set([0, 8, 128, 129]);
-const ADDRESS_CACHE_LIMIT = 1 << 16;
+const ADDRESS_CACHE_SIZE = 1 << 12;
 
 export function emptyPacket(): CorrelatePacket {
   return {
@@ -53,7 +53,8 @@ export function emptyPacket(): CorrelatePacket {
 
 export class DecodeAdapter {
   readonly out = emptyPacket();
-  private readonly v4 = new Map<number, string>();
+  private readonly v4Key = new Int32Array(ADDRESS_CACHE_SIZE);
+  private readonly v4Text: (string | undefined)[] = new Array(ADDRESS_CACHE_SIZE);
 
   constructor(private readonly interfaces: Record<number, string> | null = null) {}
 
@@ -144,17 +145,16 @@ export class DecodeAdapter {
   }
 
   private address(bytes: Uint8Array, version: number): string {
-    if (version === 4) {
-      const key = ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0;
-      let s = this.v4.get(key);
-      if (s === undefined) {
-        if (this.v4.size >= ADDRESS_CACHE_LIMIT) this.v4.clear();
-        s = formatAddress(bytes, 4);
-        this.v4.set(key, s);
-      }
-      return s;
-    }
-    return formatAddress(bytes, version);
+    if (version !== 4) return formatAddress(bytes, version);
+    // A direct-mapped cache: an array probe, no hashing of a (possibly non-small-integer) key.
+    const key = (bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3];
+    const slot = (key ^ (key >>> 11) ^ (key >>> 22)) & (ADDRESS_CACHE_SIZE - 1);
+    const cached = this.v4Text[slot];
+    if (this.v4Key[slot] === key && cached !== undefined) return cached;
+    const text = formatAddress(bytes, 4);
+    this.v4Key[slot] = key;
+    this.v4Text[slot] = text;
+    return text;
   }
 }
 
@@ -167,17 +167,38 @@ export function fileSource(path: string, point: Pick<CapturePoint, 'interfaces'>
     const adapter = new DecodeAdapter(point.interfaces ?? null);
     const rec = new CaptureRecord();
     const decoded = new DecodedPacket();
-    for await (const batch of readDecodable(path)) yield batchPackets(batch, rec, decoded, adapter);
+    for await (const batch of readDecodable(path)) yield new BatchPackets(batch, rec, decoded, adapter);
   };
 }
 
-function* batchPackets(
-  batch: RecordBatch,
-  rec: CaptureRecord,
-  decoded: DecodedPacket,
-  adapter: DecodeAdapter,
-): Generator<CorrelatePacket> {
-  for (let i = 0; i < batch.count; i++) yield adapter.adapt(decodePacket(batch.record(i, rec), decoded));
+/**
+ * One record batch as packets, decoded as they are asked for. A hand-written iterator that
+ * reuses its result object: a generator would allocate one per packet.
+ */
+class BatchPackets implements Iterable<CorrelatePacket>, Iterator<CorrelatePacket> {
+  private i = 0;
+  private readonly result: IteratorResult<CorrelatePacket> = { done: false, value: undefined as never };
+
+  constructor(
+    private readonly batch: RecordBatch,
+    private readonly rec: CaptureRecord,
+    private readonly decoded: DecodedPacket,
+    private readonly adapter: DecodeAdapter,
+  ) {}
+
+  [Symbol.iterator](): Iterator<CorrelatePacket> {
+    return this;
+  }
+
+  next(): IteratorResult<CorrelatePacket> {
+    const r = this.result;
+    if (this.i >= this.batch.count) {
+      r.done = true;
+      return r;
+    }
+    r.value = this.adapter.adapt(decodePacket(this.batch.record(this.i++, this.rec), this.decoded));
+    return r;
+  }
 }
 
 /** Already decoded packets (tests, small inputs) as a synchronous source. */
