@@ -104,7 +104,7 @@ function captureBlocks(doc: ReportDocument): Block[] {
     const offset = !o
       ? ''
       : o.reference
-        ? 'reference'
+        ? 'reference clock'
         : `${formatOffset(o.offsetNs)} ± ${formatDuration(o.spreadNs)}`;
     return [
       c.label,
