@@ -37,10 +37,11 @@ export function correlate(
     }
   });
   const engine = run.start();
+  const visit = run.visitor(engine, captures);
   mergeSync(
     captures.map((c) => c.packets()),
     (i, p) => engine.time(p) - engine.offsets[i],
-    (i, p) => engine.add(i, p),
+    visit,
   );
   return run.finish(engine);
 }
@@ -68,10 +69,11 @@ export async function correlateAsync(
     }
   }
   const engine = run.start();
+  const visit = run.visitor(engine, captures);
   await mergeAsync(
     captures.map((c) => c.packets()),
     (i, p) => engine.time(p) - engine.offsets[i],
-    (i, p) => engine.add(i, p),
+    visit,
   );
   return run.finish(engine);
 }
@@ -148,6 +150,24 @@ class Run {
     return new Correlator(this.points, this.domains, offsets, base, engineOptions, uncertainty, (batch) =>
       this.retire(batch),
     );
+  }
+
+  /** What the merge calls for each packet: the engine, plus progress when totals are known. */
+  visitor(engine: Correlator, captures: { packetCount?: number }[]): (i: number, p: CorrelatePacket) => void {
+    const onProgress = this.options.onProgress;
+    const total = captures.reduce((n, c) => n + (c.packetCount ?? NaN), 0);
+    if (!onProgress || !(total > 0)) return (i, p) => engine.add(i, p);
+    // About a hundred reports, none closer than 4096 packets.
+    const every = Math.max(4096, Math.floor(total / 100));
+    let done = 0;
+    let next = every;
+    return (i, p) => {
+      engine.add(i, p);
+      if (++done === next) {
+        next += every;
+        onProgress(Math.min(1, done / total));
+      }
+    };
   }
 
   /** Finished flows: their offset brackets refine the clocks, then they are built and handed on. */

@@ -108,6 +108,8 @@ export type AsyncPacketSource = () => AsyncIterable<CorrelatePacket> | Iterable<
 export interface CorrelateCapture<S = PacketSource> {
   point: CapturePoint;
   packets: S;
+  /** Packets in the capture, if known (e.g. from the decode stage): drives onProgress. */
+  packetCount?: number;
 }
 
 /**
@@ -130,6 +132,10 @@ export interface CorrelateOptions {
   bootstrapPackets?: number;
   /** Sightings kept per perspective as evidence (default 4: the handshake). */
   maxSightingsPerPerspective?: number;
+  /**
+   * Fraction of the packets correlated, 0..1: about a hundred times when the captures'
+   * packetCount are given, and 1 at the end.
+   */
   onProgress?: (fraction: number) => void;
   /**
    * Receives each flow once it is finished (closed, or quiet for a minute), in the order they

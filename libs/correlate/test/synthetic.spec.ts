@@ -152,7 +152,15 @@ describe('synthetic captures', () => {
       start: T0 + BigInt(i) * 1_000_000n,
       isn: (i * 2654435761) >>> 0,
     }));
-    const result = correlate(await captures(SINGLE_NODE, simulate(SINGLE_NODE, conns)));
+    const progress: number[] = [];
+    const input = (await captures(SINGLE_NODE, simulate(SINGLE_NODE, conns))).map((c) => ({
+      ...c,
+      packetCount: [...c.packets()].length,
+    }));
+    const result = correlate(input, { onProgress: (f) => progress.push(f) });
+    expect(progress.length).toBeGreaterThan(1);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    expect(progress.at(-1)).toBe(1);
     expect(result.flows).toHaveLength(conns.length);
     const seen = new Set<string>();
     for (const c of conns) {
