@@ -1,6 +1,6 @@
 // The expected dataplane: per Service frontend, what kubectl intends and what each node's kube-proxy
 // actually programmed, plus the differences as structured facts for libs/diagnose to turn into findings.
-import type { FrontendKind, Protocol } from './types.js';
+import type { FrontendKind, Masquerade, Protocol } from './types.js';
 
 export type DataplaneForm = 'ipvs' | 'iptables' | 'nft';
 
@@ -62,6 +62,8 @@ export interface ProgrammedOnNode {
   rejected?: string;
   /** IPVS only, when an `ip addr` of the node was given: is the VIP on kube-ipvs0? */
   vipBound?: boolean;
+  /** iptables / nft: whether this frontend's traffic is masqueraded to the node (always, or from outside a CIDR). */
+  masquerade?: Masquerade;
 }
 
 /** Connections a node's connection table (conntrack -L, ipvsadm -Lnc) shows translated to a backend. */

@@ -168,6 +168,7 @@ function addRules(
         ...(b.chain ? { chain: b.chain } : {}),
       })),
       ...((fe.rejected ?? ps.rejected) ? { rejected: (fe.rejected ?? ps.rejected)!.how } : {}),
+      ...(fe.masquerade ? { masquerade: fe.masquerade } : {}),
     });
   }
 }

@@ -126,6 +126,15 @@ export interface ProgrammedFrontend {
   backends?: ProgrammedBackend[];
   /** Set when only this frontend refuses traffic (e.g. a NodePort with no local endpoints). */
   rejected?: { how: string; line: number };
+  /** Whether the rules mark this frontend's traffic for masquerade (SNAT to the node): always (NodePort
+   *  and external IPs under traffic policy Cluster, masqueradeAll), or only from outside `cidr`. */
+  masquerade?: Masquerade;
+}
+
+export interface Masquerade {
+  when: 'always' | 'source-outside';
+  cidr?: string;
+  line: number;
 }
 
 export interface ProgrammedBackend extends HostPort {

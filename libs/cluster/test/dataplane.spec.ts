@@ -49,6 +49,7 @@ describe('dataplane model over the lab fixtures', () => {
       ['k8s-compute-02', 'ipvs'],
     ]);
     for (const p of nginx.programmed) for (const b of p.backends) expect(b.share).toBeCloseTo(1 / 3, 6);
+    expect(nginx.programmed[0]!.masquerade).toMatchObject({ when: 'source-outside', cidr: '10.233.64.0/18' });
     // The IPVS NodePort services on each node address join the NodePort frontend.
     const nodePort = model.frontends.find((f) => f.id === 'tcp/*:30080')!;
     expect(nodePort.programmed.filter((p) => p.form === 'ipvs').map((p) => p.address)).toEqual([

@@ -11,7 +11,16 @@ describe('iptables-save', () => {
     expect(s.data.tables.map((t) => t.name)).toEqual(['filter', 'nat']);
     const nginx = s.data.services.find((x) => x.service === 'network-test/nginx:http')!;
     expect(nginx).toMatchObject({ hash: 'MHAZTHACS62N2UUN', protocol: 'tcp' });
-    expect(nginx.frontends).toEqual([{ kind: 'ClusterIP', ip: '10.233.9.232', port: 80, line: 80 }]);
+    expect(nginx.frontends).toEqual([
+      {
+        kind: 'ClusterIP',
+        ip: '10.233.9.232',
+        port: 80,
+        line: 80,
+        // `! -s 10.233.64.0/18 … -j KUBE-MARK-MASQ`: only traffic from outside the pod network is masqueraded.
+        masquerade: { when: 'source-outside', cidr: '10.233.64.0/18', line: 90 },
+      },
+    ]);
     expect(nginx.backends.map((b) => `${b.ip}:${b.port}`)).toEqual([
       '10.233.65.212:80',
       '10.233.66.111:80',
@@ -23,6 +32,8 @@ describe('iptables-save', () => {
       ['ClusterIP', '10.233.31.180', 80],
       ['NodePort', undefined, 30080],
     ]);
+    // traffic policy Cluster: KUBE-EXT-* masquerades every NodePort connection.
+    expect(np.frontends[1]!.masquerade).toEqual({ when: 'always', line: 55 });
     expect(s.data.services.find((x) => x.service === 'network-test/dns-echo:dns')).toMatchObject({
       protocol: 'udp',
       backends: [{ ip: '10.233.67.53', port: 53, share: 1 }],
@@ -66,6 +77,8 @@ describe('iptables-save: LoadBalancer, traffic policy Local, affinity', () => {
         ['NodePort', undefined, 30080, [['10.244.1.9', 1]]],
       ],
     );
+    // Traffic policy Local keeps the client address: only the ClusterIP masquerades (from outside pods).
+    expect(web.frontends.map((f) => f.masquerade?.when)).toEqual(['source-outside', undefined, undefined]);
     expect(s.data.services.find((x) => x.service === 'shop/legacy:https')!.rejected).toEqual({
       how: 'icmp-port-unreachable',
       line: 28,
@@ -106,7 +119,15 @@ describe('nft list ruleset', () => {
     expect(s.data.layout).toBe('iptables-nft');
     expect(s.data.tables.map((t) => `${t.family} ${t.name}`)).toEqual(['ip nat', 'ip filter']);
     const nginx = s.data.services.find((x) => x.hash === 'MHAZTHACS62N2UUN')!;
-    expect(nginx.frontends).toEqual([{ kind: 'ClusterIP', ip: '10.233.9.232', port: 80, line: 36 }]);
+    expect(nginx.frontends).toEqual([
+      {
+        kind: 'ClusterIP',
+        ip: '10.233.9.232',
+        port: 80,
+        line: 36,
+        masquerade: { when: 'source-outside', cidr: '10.233.64.0/18', line: 45 },
+      },
+    ]);
     nginx.backends.forEach((b) => third(b.share));
     const rejected = s.data.services.filter((x) => x.rejected);
     expect(rejected.map((x) => [x.frontends[0]!.ip, x.rejected!.how])).toEqual([
@@ -150,6 +171,10 @@ describe('nft list ruleset', () => {
     expect(web.backends.map((b) => [b.ip, b.port, b.share])).toEqual([
       ['10.244.0.7', 8080, 0.5],
       ['10.244.1.12', 8080, 0.5],
+    ]);
+    expect(web.frontends.map((f) => f.masquerade)).toEqual([
+      { when: 'source-outside', cidr: '10.244.0.0/16', line: 162 },
+      { when: 'always', line: 167 },
     ]);
     expect(s.data.services.find((x) => x.service === 'kube-system/kube-dns:dns')).toMatchObject({
       protocol: 'udp',

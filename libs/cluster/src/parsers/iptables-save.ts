@@ -114,6 +114,9 @@ function readRule(words: string[], line: number): KubeRule {
       case '--dst-type':
         if (next() === 'LOCAL' && !negate) rule.dstLocal = true;
         break;
+      case '--src-type':
+        if (next() === 'LOCAL' && !negate) rule.srcLocal = true;
+        break;
       case '-m':
         if (next() === 'recent') rule.recent = true;
         break;

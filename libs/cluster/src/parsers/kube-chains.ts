@@ -9,6 +9,7 @@
 import { formatHostPort, hostOf, parseHostPort, serviceFromComment } from '../text.js';
 import type {
   FrontendKind,
+  Masquerade,
   ProgrammedBackend,
   ProgrammedFrontend,
   ProgrammedService,
@@ -28,6 +29,8 @@ export interface KubeRule {
   /** Session-affinity shortcut (`-m recent --rcheck`): not a load-balancing branch. */
   recent?: boolean;
   dstLocal?: boolean;
+  /** `-m addrtype --src-type LOCAL` / `fib saddr type local`: only traffic the node itself sends. */
+  srcLocal?: boolean;
   target?: string;
   toDestination?: string;
   rejectWith?: string;
@@ -109,7 +112,10 @@ export function extractKubeServices(nat: Chains, filter: Chains): ProgrammedServ
     // external frontend can have its own, smaller backend set.
     for (const fe of svc.frontends) {
       const entry = entries.get(fe);
-      if (!entry || entry === start) continue;
+      if (!entry) continue;
+      const masquerade = masqueradeOf(serviceChainsFrom(nat, entry), 'KUBE-MARK-MASQ');
+      if (masquerade) fe.masquerade = masquerade;
+      if (entry === start) continue;
       const own = resolve(nat, entry, 1, new Set());
       if (!sameBackends(own, svc.backends)) fe.backends = own;
     }
@@ -198,4 +204,31 @@ function sameBackends(a: ProgrammedBackend[], b: ProgrammedBackend[]): boolean {
       .sort()
       .join(',');
   return key(a) === key(b);
+}
+
+/** The service-level chains a frontend's packets pass: its entry chain, then each chain's hand-over. */
+function serviceChainsFrom(nat: Chains, entry: string): KubeRule[][] {
+  const out: KubeRule[][] = [];
+  const seen = new Set<string>();
+  for (let chain: string | undefined = entry; chain && !seen.has(chain);) {
+    seen.add(chain);
+    const rules: KubeRule[] = nat.get(chain) ?? [];
+    out.push(rules);
+    chain = rules.filter((r) => serviceHash(r.target) && !r.recent).at(-1)?.target;
+  }
+  return out;
+}
+
+/** How a frontend's traffic is marked for masquerade, from the mark rules on its way (not the per-endpoint
+ *  hairpin rule, and not the rules that only match traffic the node sends itself). */
+export function masqueradeOf(chains: KubeRule[][], markChain: string): Masquerade | undefined {
+  let found: Masquerade | undefined;
+  for (const rules of chains) {
+    for (const r of rules) {
+      if (r.target !== markChain || r.srcLocal) continue;
+      if (!r.src) return { when: 'always', line: r.line };
+      if (r.srcNegated) found ??= { when: 'source-outside', cidr: r.src, line: r.line };
+    }
+  }
+  return found;
 }

@@ -13,7 +13,8 @@ import type {
   ProgrammedService,
   Protocol,
 } from '../types.js';
-import { mergeBackends } from './kube-chains.js';
+import { masqueradeOf, mergeBackends, type KubeRule } from './kube-chains.js';
+import { translateRule } from './nft-rule.js';
 
 type Table = NftData['tables'][number];
 
@@ -94,6 +95,8 @@ export function extractNftKubeProxy(table: Table): ProgrammedService[] {
     const own = mergeBackends(resolve(chains, el.chain!, 1, new Set()));
     const key = (l: ProgrammedBackend[]) => l.map((b) => `${b.ip}:${b.port}=${b.share.toFixed(6)}`).join(',');
     if (own.length && key(own) !== key(svc.backends)) fe.backends = own;
+    const masquerade = masqueradeOf(passedChains(chains, el.chain!), 'mark-for-masquerade');
+    if (masquerade) fe.masquerade = masquerade;
     svc.frontends.push(fe);
   };
   for (const el of elements('service-ips'))
@@ -164,4 +167,23 @@ function resolve(
     .filter((c): c is string => !!c && c !== 'mark-for-masquerade' && chains.has(c))
     .at(-1);
   return next ? resolve(chains, next, weight, seen) : [];
+}
+
+/** The rules of a frontend's chain and of the chains it hands over to (external-* → service-*), stopping
+ *  before the numgen vmap that picks an endpoint. */
+function passedChains(chains: Map<string, Table['chains'][number]>, start: string): KubeRule[][] {
+  const out: KubeRule[][] = [];
+  const seen = new Set<string>();
+  for (let name: string | undefined = start; name && chains.has(name) && !seen.has(name);) {
+    seen.add(name);
+    const rules: KubeRule[] = chains
+      .get(name)!
+      .rules.filter((r) => !/\bnumgen\b/.test(r.text))
+      .map((r) => translateRule(r.text, r.line));
+    out.push(rules);
+    name = rules
+      .filter((r: KubeRule) => r.target && r.target !== 'mark-for-masquerade' && chains.has(r.target))
+      .at(-1)?.target;
+  }
+  return out;
 }
