@@ -9,15 +9,27 @@
  *   JSON.stringify(result); // plain JSON: nanosecond quantities are decimal strings
  *
  * Input: per capture its capture point (id, role client|node|backend|other, label, node, pod,
- * optional clockDomain and ifindex -> interface names) and a re-iterable packet source: a
- * function returning an Iterable<CorrelatePacket> (correlate) or an AsyncIterable of chunks
- * (correlateAsync; fileSource(path) reads and decodes a file with libs/capture + libs/decode).
+ * optional clockDomain and ifindex -> interface names), optional packetCount (for onProgress)
+ * and a re-iterable packet source: a function returning an Iterable<CorrelatePacket>
+ * (correlate) or an AsyncIterable of chunks (correlateAsync; fileSource(path) reads and decodes
+ * a file with libs/capture + libs/decode; DecodeAdapter turns a DecodedPacket into the view).
  * Each source is read twice: a prefix (options.bootstrapPackets) for coarse clock offsets, then
  * everything, merged across captures in reference time. Memory holds one pairing window of
- * packets (options.pairingWindowNs, 1 s) plus one perspective per flow and capture point.
+ * packets (options.pairingWindowNs, 1 s) plus the flows still live: a flow is finished a few
+ * seconds after it closes (or after a minute of silence), built and handed to options.onFlow
+ * (or kept for result.flows when no onFlow is given).
+ *
+ * How: each packet's fingerprint (what NAT keeps: IP ID, TCP seq/ack/flags/window/timestamp,
+ * payload length and hash, the quoted header of ICMP errors) finds the other sightings of the
+ * same packet within the window - the closest in time among those not contradicting what is
+ * already known (one point sees a packet once, one sender, one receiver, flows already joined);
+ * a near tie between candidates of different flows is ambiguous and links nothing. Sightings in
+ * path order give hops; a hop joins two perspectives (capture point + tuple) into one flow and
+ * says what changed. Clock offsets: coarse from TCP handshakes seen by two hosts (bootstrap),
+ * then every flow seen by two hosts brackets the offset between its request and reply.
  *
  * CorrelationResult:
- * - flows: Flow[] sorted by first packet:
+ * - flows: Flow[] sorted by first packet (empty with onFlow), flowCount:
  *   - id (hash of protocol, client, service, first timestamp: stable across runs), protocol
  *   - client (as the client sent it), service (original destination), backend (who the request
  *     was DNATed to / who answered; null if unknown), clientSeenByBackend (source after SNAT),
