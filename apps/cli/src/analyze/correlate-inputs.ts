@@ -1,7 +1,7 @@
 // The offline pipeline up to correlation, shared by `analyze` and `export-flow`: snapshots -> address
 // book and dataplane model, captures -> capture points -> correlateAsync, with progress on stderr.
 import { buildAddressBook, buildDataplaneModel, type AddressBook, type DataplaneModel } from '#cluster';
-import { correlateAsync, type AddressLookup, type CorrelationResult } from '#correlate';
+import { correlateAsync, type CorrelationResult } from '#correlate';
 import type { InputArgs } from './args.js';
 import { captureSource, checkCaptureFile } from './capture-files.js';
 import { resolveCapturePoints, type ResolvedCapture } from './capture-points.js';
@@ -48,24 +48,9 @@ export async function correlateInputs(
       }),
     })),
     {
-      addressBook: serviceNames(addressBook),
+      addressBook,
       maxSightingsPerPerspective: options.maxSightingsPerPerspective,
     },
   );
   return { captures, addressBook, dataplane, correlation };
-}
-
-/**
- * correlate names a flow's service and pod with `lookup(...).name`; the report (and DESIGN.md's
- * contract) wants a Service with its port name, `network-test/nginx:http`, which the book calls
- * serviceName.
- */
-function serviceNames(book: AddressBook): AddressLookup {
-  return {
-    lookup(ip, port, protocol) {
-      const known = protocol === 'tcp' || protocol === 'udp' || protocol === 'sctp' ? protocol : undefined;
-      const m = book.lookup(ip, port, known);
-      return m ? { kind: m.kind, name: m.serviceName ?? m.name } : undefined;
-    },
-  };
 }
