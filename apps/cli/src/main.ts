@@ -11,7 +11,7 @@ const commands: Record<string, Command> = {
   analyze: { summary: 'analyse captures offline and report', load: () => import('./commands/analyze.js') },
   'export-flow': { summary: 'one flow as pcapng, all hops', load: () => import('./commands/export-flow.js') },
   keys: {
-    summary: 'create API keys (server-side admin: talks to DATABASE_URL)',
+    summary: 'create, list and revoke API keys (server-side admin: talks to DATABASE_URL)',
     load: () => import('./commands/keys.js'),
   },
   version: { summary: 'print the version', load: () => import('./commands/version.js') },

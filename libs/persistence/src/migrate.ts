@@ -101,6 +101,8 @@ export async function applyMigrations(databaseUrl: string): Promise<{ applied: s
   const root = repoRoot();
   await ensureDatabase(databaseUrl);
   const before = await appliedMigrations(databaseUrl);
+  // Up to date: skip the CLI and its engine start (seconds), the common case at every start.
+  if (migrationNames(root).every((name) => before.has(name))) return { applied: [] };
   const { code, output } = await runPrismaCli(['migrate', 'deploy'], { DATABASE_URL: databaseUrl }, root);
   if (code !== 0) {
     throw new Error(cliErrorMessage(output).split(databaseUrl).join(redactUrl(databaseUrl)));

@@ -44,11 +44,22 @@ export class ProjectsRepository {
     return apiKey;
   }
 
-  async revokeKey(projectId: string, keyId: string): Promise<boolean> {
+  /** Revokes a live key by id (or its shown prefix); false when there is no such live key. */
+  async revokeKey(idOrPrefix: string): Promise<boolean> {
+    const byId = /^[0-9a-f-]{36}$/i.test(idOrPrefix);
     const { count } = await this.prisma.apiKey.updateMany({
-      where: { id: keyId, projectId, revokedAt: null },
+      where: { ...(byId ? { id: idOrPrefix } : { prefix: idOrPrefix }), revokedAt: null },
       data: { revokedAt: new Date() },
     });
     return count === 1;
+  }
+
+  /** Keys (never their secrets), newest first, optionally of one project. */
+  listKeys(projectName?: string): Promise<(ApiKey & { project: Project })[]> {
+    return this.prisma.apiKey.findMany({
+      where: projectName ? { project: { name: projectName } } : {},
+      include: { project: true },
+      orderBy: { createdAt: 'desc' },
+    });
   }
 }
