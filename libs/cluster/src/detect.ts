@@ -25,7 +25,7 @@ const SIGNATURES: [SnapshotKind, RegExp][] = [
 
 /** The kind of `text`, or undefined when it matches no known format. */
 export function sniffSnapshotKind(text: string): SnapshotKind | undefined {
-  const head = text.slice(0, 64 * 1024);
+  const head = text.slice(0, 64 * 1024).replace(/^\uFEFF/, '');
   if (/^\s*\[/.test(head)) {
     if (/"ifname"\s*:|"addr_info"\s*:/.test(head)) return 'ip-addr';
     if (/"lladdr"\s*:|"state"\s*:\s*\[/.test(head)) return 'ip-neigh';

@@ -37,7 +37,8 @@ const PARSERS: { [K in SnapshotKind]: (text: string) => { data: unknown; skipped
   conntrack: parseConntrack,
 };
 
-export function parseSnapshot(text: string, options: ParseSnapshotOptions): ParsedSnapshot {
+export function parseSnapshot(input: string, options: ParseSnapshotOptions): ParsedSnapshot {
+  const text = input.replace(/^\uFEFF/, ''); // editors on Windows save a byte-order mark
   const kind = options.kind ?? detectSnapshotKind(text, options.name);
   const parser = PARSERS[kind];
   if (!parser)

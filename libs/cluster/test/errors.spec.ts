@@ -123,6 +123,17 @@ describe('malformed text snapshots name the line', () => {
   });
 });
 
+describe('encoding details', () => {
+  it('accepts a byte-order mark and CRLF line ends', () => {
+    const json =
+      '\uFEFF' + sharedText('single-node/clusterip/snapshot/kubectl-get-nodes.json').replace(/\n/g, '\r\n');
+    expect(parseSnapshot(json, { name: 'nodes.json' }).kind).toBe('kubectl');
+    const ipt = sharedText('single-node/clusterip/snapshot/node-iptables-save.txt').replace(/\n/g, '\r\n');
+    const s = parseSnapshot(ipt, { name: 'ipt.txt' });
+    expect(s.kind === 'iptables-save' && s.data.services.length).toBe(7);
+  });
+});
+
 describe('partially understood input says what it skipped', () => {
   it('ipvsadm with junk lines', () => {
     const s = parseSnapshot(
