@@ -46,20 +46,13 @@ export async function correlateFixture(dir: string, captures: FixtureCapture[]):
   const book = buildAddressBook(
     kubectl.map((f) => parseSnapshot(readText(dir, `snapshot/${f}`), { name: f })),
   );
-  // Reports print a Service with its port name, as kube-proxy's rule comments do.
-  const addressBook = {
-    lookup: (ip: string, port?: number, protocol?: string) => {
-      const m = book.lookup(ip, port, protocol as 'tcp' | undefined);
-      return m ? { kind: m.kind, name: m.serviceName ?? m.name } : undefined;
-    },
-  };
   const points = captures.map(({ file, netns, ...point }) => ({
     point: { ...point, interfaces: interfaceNames(`${FIXTURES}${dir}/snapshot/netns-${netns}-ip.txt`) },
     file,
   }));
   const correlation: CorrelationResult = await correlateAsync(
     points.map(({ point, file }) => ({ point, packets: fileSource(`${FIXTURES}${dir}/${file}`, point) })),
-    { addressBook },
+    { addressBook: book },
   );
   const packets = new Map(correlation.captures.map((c) => [c.capture, c.packets]));
   return {
