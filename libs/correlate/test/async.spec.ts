@@ -73,3 +73,24 @@ describe('address book', () => {
     }
   });
 });
+
+describe('one capture alone', () => {
+  it('still gives every connection as the client saw it, with no backend to guess', async () => {
+    const dir = 'single-node/clusterip';
+    const captures = await loadCaptures(dir, [
+      { id: 'client', file: 'client.pcap', netns: 'client', role: 'client', node: 'k8s-compute-02' },
+    ]);
+    const result = correlate(captures);
+    const truth = groundTruth(dir).connections;
+    expect(result.flows).toHaveLength(truth.length);
+    for (const c of truth) {
+      const flow = result.flows.find((f) => f.client === c.client)!;
+      expect(flow.service).toBe(c.service);
+      expect(flow.backend).toBeNull();
+      expect(flow.state).toBe('CLOSED');
+      expect(flow.translations).toEqual([]);
+      expect(flow.handshake.client.synToSynAckNs).toMatch(/^\d+$/);
+    }
+    expect(result.hops).toBe(0);
+  });
+});
