@@ -3,18 +3,16 @@
 import { LineError, SnapshotParseError } from './errors.js';
 import { detectSnapshotKind } from './detect.js';
 import { parseConntrack } from './parsers/conntrack.js';
-import { loadDocuments, withLines } from './parsers/document.js';
 import { parseIpAddr } from './parsers/ip-addr.js';
 import { parseIpNeigh } from './parsers/ip-neigh.js';
 import { parseIpRoute } from './parsers/ip-route.js';
 import { parseIptablesSave } from './parsers/iptables-save.js';
 import { parseIpvsConnections } from './parsers/ipvsadm-connections.js';
 import { parseIpvsadm } from './parsers/ipvsadm.js';
-import { readKubeProxyConfig } from './parsers/kube-proxy-config.js';
+import { parseKubeProxyConfig } from './parsers/kube-proxy-config.js';
 import { parseKubectl } from './parsers/kubectl.js';
 import { parseNft } from './parsers/nft.js';
-import { asObject } from './parsers/shape.js';
-import type { KubeProxyConfig, ParsedSnapshot, Skipped, SnapshotKind } from './types.js';
+import type { ParsedSnapshot, Skipped, SnapshotKind } from './types.js';
 
 export interface ParseSnapshotOptions {
   /** The file name or label; errors and every derived fact name it. */
@@ -26,7 +24,7 @@ export interface ParseSnapshotOptions {
 
 const PARSERS: { [K in SnapshotKind]: (text: string) => { data: unknown; skipped: Skipped[] } } = {
   kubectl: parseKubectl,
-  'kube-proxy-config': parseKubeProxyConfigText,
+  'kube-proxy-config': parseKubeProxyConfig,
   ipvsadm: parseIpvsadm,
   'ipvsadm-connections': parseIpvsConnections,
   'iptables-save': parseIptablesSave,
@@ -68,11 +66,4 @@ export function parseSnapshot(input: string, options: ParseSnapshotOptions): Par
     (error as { cause?: unknown }).cause = err;
     throw error;
   }
-}
-
-function parseKubeProxyConfigText(text: string): { data: KubeProxyConfig; skipped: Skipped[] } {
-  const loaded = loadDocuments(text);
-  if (loaded.docs.length === 0) throw new LineError(1, 'empty document: expected the kube-proxy ConfigMap');
-  const data = withLines(loaded, 0, () => readKubeProxyConfig(asObject(loaded.docs[0], []), []));
-  return { data, skipped: [] };
 }

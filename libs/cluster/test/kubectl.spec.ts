@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { as, local_, shared_ } from './helpers.js';
+import { parseSnapshot } from '../src/index.js';
+import { as, local_, shared_, sharedText } from './helpers.js';
 
 describe('kubectl JSON (shared lab fixtures)', () => {
   it('reads a List mixing Services, Pods, EndpointSlices and Nodes', () => {
@@ -67,6 +68,21 @@ describe('kubectl JSON (shared lab fixtures)', () => {
       ['k8s-compute-01', ['192.168.56.11'], ['10.233.64.0/24']],
       ['k8s-compute-02', ['192.168.56.12'], ['10.233.65.0/24']],
     ]);
+  });
+});
+
+describe('kubectl JSON as a bare array', () => {
+  it('reads the items of a List piped through jq', () => {
+    const list = JSON.parse(
+      sharedText('multi-node/multinode-vxlan/snapshot/kubectl-get-svc-pods-endpointslices-nodes.json'),
+    ) as { items: unknown[] };
+    const s = as(parseSnapshot(JSON.stringify(list.items, null, 2), { name: 'items.json' }), 'kubectl');
+    expect([
+      s.data.services.length,
+      s.data.pods.length,
+      s.data.endpointSlices.length,
+      s.data.nodes.length,
+    ]).toEqual([1, 4, 1, 2]);
   });
 });
 

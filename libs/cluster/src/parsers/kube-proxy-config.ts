@@ -2,9 +2,17 @@
 // KubeProxyConfiguration it carries in `data["config.conf"]`: which proxier runs decides which
 // dataplane snapshot (iptables-save, ipvsadm, nft) is authoritative.
 import { parse as parseYaml } from 'yaml';
-import { ShapeError } from '../errors.js';
-import type { KubeProxyConfig } from '../types.js';
+import { LineError, ShapeError } from '../errors.js';
+import type { KubeProxyConfig, Skipped } from '../types.js';
+import { loadDocuments, withLines } from './document.js';
 import { asObject, optBoolean, optObject, optString, type Obj, type Path } from './shape.js';
+
+export function parseKubeProxyConfig(text: string): { data: KubeProxyConfig; skipped: Skipped[] } {
+  const loaded = loadDocuments(text);
+  if (loaded.docs.length === 0) throw new LineError(1, 'empty document: expected the kube-proxy ConfigMap');
+  const data = withLines(loaded, 0, () => readKubeProxyConfig(asObject(loaded.docs[0], []), []));
+  return { data, skipped: [] };
+}
 
 export function isKubeProxyConfigMap(o: Obj): boolean {
   const meta = o['metadata'] as Obj | undefined;

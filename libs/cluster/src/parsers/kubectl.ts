@@ -46,6 +46,11 @@ function readObject(
   loaded: LoadedDocuments,
   doc: number,
 ): void {
+  if (Array.isArray(value) && path.length === 0) {
+    // `kubectl … -o json | jq '.items'` and similar: a bare array of objects.
+    value.forEach((item, i) => readObject(item, [i], data, skipped, loaded, doc));
+    return;
+  }
   const o = asObject(value, path);
   const kind = optString(o, 'kind', path);
   switch (kind) {
