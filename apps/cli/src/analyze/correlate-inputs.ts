@@ -36,7 +36,12 @@ export async function correlateInputs(
     if (pass === 0) return progress.update('estimating clock offsets', null, captures[i].point.label ?? '');
     read[i] = Math.min(bytes, sizes[i]);
     const sum = read.reduce((a, b) => a + b, 0);
-    progress.update('reading captures', sum / total, `${megabytes(sum)} of ${megabytes(total)}`);
+    const label = captures[i].point.label ?? '';
+    progress.update(
+      'reading captures',
+      sum / total,
+      `${label} ${megabytes(read[i])} of ${megabytes(sizes[i])}`,
+    );
   };
   const correlation = await correlateAsync(
     captures.map(({ arg, point }, i) => ({
