@@ -51,6 +51,7 @@ export class Correlator {
   hops = 0;
   conflicts = 0;
   private nextRetire = -Infinity;
+  private sweeps = 0;
   private readonly recent: PerspectiveState[][];
   private readonly recentNext: number[];
 
@@ -219,28 +220,38 @@ export class Correlator {
    */
   private retireIdle(tc: number, all: boolean): void {
     this.nextRetire = tc + RETIRE_EVERY_NS;
-    const keep: PerspectiveState[] = [];
-    const done: PerspectiveState[][] = [];
-    for (const members of groupByRoot(this.live)) {
-      let last = -Infinity;
-      let closed = false;
-      for (const p of members) {
-        last = Math.max(last, p.lastSeen() - this.offsets[p.capture]);
-        if (p.stat[S_RST] + p.stat[S_RST + 1] > 0 || (p.stat[S_FIN] > 0 && p.stat[S_FIN + 1] > 0))
-          closed = true;
+    const sweep = ++this.sweeps;
+    // First pass: each flow's latest activity and whether it closed, kept on its root.
+    for (const p of this.live) {
+      const root = findRoot(p);
+      if (root.sweep !== sweep) {
+        root.sweep = sweep;
+        root.sweepLast = -Infinity;
+        root.sweepClosed = false;
+        root.sweepMembers = null;
       }
-      const quiet = closed ? 2 * this.options.windowNs + 1e9 : this.options.flowIdleNs;
-      if (!all && last > tc - quiet) {
-        for (const p of members) keep.push(p);
+      root.sweepLast = Math.max(root.sweepLast, p.lastSeen() - this.offsets[p.capture]);
+      if (p.stat[S_RST] + p.stat[S_RST + 1] > 0 || (p.stat[S_FIN] > 0 && p.stat[S_FIN + 1] > 0))
+        root.sweepClosed = true;
+    }
+    // Second pass: keep the live ones in place, gather the finished ones by flow.
+    const done: PerspectiveState[][] = [];
+    const live = this.live;
+    let kept = 0;
+    for (const p of live) {
+      const root = findRoot(p);
+      const quiet = root.sweepClosed ? 2 * this.options.windowNs + 1e9 : this.options.flowIdleNs;
+      if (!all && root.sweepLast > tc - quiet) {
+        live[kept++] = p;
         continue;
       }
-      for (const p of members) {
-        p.retired = true;
-        this.index[p.capture].deleteIf(p.key, p);
-      }
-      done.push(members);
+      p.retired = true;
+      this.index[p.capture].deleteIf(p.key, p);
+      if (root.sweepMembers === null) done.push((root.sweepMembers = []));
+      root.sweepMembers.push(p);
     }
-    this.live = keep;
+    live.length = kept;
+    for (const members of done) findRoot(members[0]).sweepMembers = null;
     if (done.length) this.retire(done);
   }
 
@@ -290,17 +301,6 @@ export class Correlator {
 const RECENT = 4;
 /** How often (capture time) idle flows are looked for. */
 const RETIRE_EVERY_NS = 1e9;
-
-function groupByRoot(perspectives: PerspectiveState[]): PerspectiveState[][] {
-  const byRoot = new Map<PerspectiveState, PerspectiveState[]>();
-  for (const p of perspectives) {
-    const root = findRoot(p);
-    const list = byRoot.get(root);
-    if (list === undefined) byRoot.set(root, [p]);
-    else list.push(p);
-  }
-  return [...byRoot.values()];
-}
 
 /**
  * Offset intervals from one flow seen in two domains: one request and one reply packet bracket

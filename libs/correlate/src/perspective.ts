@@ -95,6 +95,11 @@ export class PerspectiveState {
 
   /** Handed over in a finished flow: the index no longer finds it. */
   retired = false;
+  /** Scratch for the retire sweep, on roots: which sweep, latest activity, closed, members. */
+  sweep = 0;
+  sweepLast = -Infinity;
+  sweepClosed = false;
+  sweepMembers: PerspectiveState[] | null = null;
 
   constructor(
     readonly id: number,
