@@ -1,13 +1,7 @@
 import type { Job } from 'bullmq';
-import {
-  buildAddressBook,
-  buildDataplaneModel,
-  type AddressBook,
-  type ParsedSnapshot,
-  type Protocol,
-} from '#cluster';
-import { correlateAsync, fileSource, type AddressLookup, type CorrelationResult } from '#correlate';
-import * as diagnoseLib from '#diagnose';
+import { buildAddressBook, buildDataplaneModel, type ParsedSnapshot } from '#cluster';
+import { correlateAsync, fileSource, type CapturePoint } from '#correlate';
+import { diagnose } from '#diagnose';
 import type { AnalyzeJobData, DecodeJobResult } from '#jobs';
 import type {
   AnalysesRepository,
@@ -17,7 +11,7 @@ import type {
 } from '#persistence';
 import type { UploadStorage } from '#platform';
 import { ProgressReporter } from './progress.js';
-import { findingRows, flowRows, type FindingLike } from './to-rows.js';
+import { findingRows, flowRows } from './to-rows.js';
 
 export interface AnalyzeDeps {
   analyses: AnalysesRepository;
@@ -26,12 +20,6 @@ export interface AnalyzeDeps {
   results: ResultsRepository;
   storage: UploadStorage;
 }
-
-type Diagnose = (input: {
-  correlation: CorrelationResult;
-  addressBook?: unknown;
-  dataplane?: unknown;
-}) => FindingLike[];
 
 /**
  * The parent job, once every capture decoded: correlate the captures (with the snapshots'
@@ -54,27 +42,27 @@ export async function analyzeStage(
   const dataplane = parsed.length ? buildDataplaneModel(parsed) : null;
 
   const correlating = new ProgressReporter(job, deps.analyses, analysisId, 'correlate', 30, 85);
+  const points: CapturePoint[] = captures.map((capture) => ({
+    id: capture.id,
+    role: capture.role,
+    label: capture.label,
+    node: capture.node,
+    pod: capture.podName ? `${capture.podNamespace}/${capture.podName}` : null,
+  }));
   const correlation = await correlateAsync(
-    captures.map((capture) => ({
-      point: {
-        id: capture.id,
-        role: capture.role,
-        label: capture.label,
-        node: capture.node,
-        pod: capture.podName ? `${capture.podNamespace}/${capture.podName}` : null,
-      },
+    captures.map((capture, i) => ({
+      point: points[i],
       packets: fileSource(deps.storage.path(capture.storagePath)),
     })),
     {
-      addressBook: addressBook && reportNames(addressBook),
+      addressBook,
       onProgress: (fraction) => correlating.update(fraction),
     },
   );
   await correlating.done();
 
   const diagnosing = new ProgressReporter(job, deps.analyses, analysisId, 'diagnose', 85, 90);
-  const diagnose = (diagnoseLib as Record<string, unknown>).diagnose as Diagnose | undefined;
-  const findings = diagnose ? diagnose({ correlation, addressBook, dataplane }) : [];
+  const findings = diagnose({ correlation, addressBook, dataplane, captures: points });
   await diagnosing.done();
 
   const persisting = new ProgressReporter(job, deps.analyses, analysisId, 'persist', 90, 99);
@@ -104,16 +92,6 @@ export async function analyzeStage(
   };
   await deps.analyses.markSucceeded(analysisId, summary, counts);
   return counts;
-}
-
-/** Names as reports print them: a Service with its port (`network-test/nginx:http`). */
-function reportNames(book: AddressBook): AddressLookup {
-  return {
-    lookup(ip, port, protocol) {
-      const match = book.lookup(ip, port, protocol as Protocol | undefined);
-      return match ? { kind: match.kind, name: match.serviceName ?? match.name } : null;
-    },
-  };
 }
 
 function tally(values: string[]): Record<string, number> {

@@ -1,16 +1,6 @@
 import type { CorrelationResult, Flow } from '#correlate';
+import type { Finding } from '#diagnose';
 import type { FindingRow, FlowRow } from '#persistence';
-
-/** The slice of a finding the store needs (libs/diagnose's Finding has at least these). */
-export interface FindingLike {
-  code: string;
-  severity: string;
-  title: string;
-  detail: string;
-  flows: string[];
-  evidence?: unknown;
-  next: string[];
-}
 
 /** Splits "ip:port" / "[v6]:port" into its parts. */
 function hostPort(endpoint: string): { ip: string; port: number | null } {
@@ -25,7 +15,7 @@ function hostPort(endpoint: string): { ip: string; port: number | null } {
 /** Maps the correlator's flows (and the findings about them) onto the stored rows. */
 export function flowRows(
   correlation: CorrelationResult,
-  findings: FindingLike[],
+  findings: Finding[],
   captureIds: Set<string>,
 ): FlowRow[] {
   const codesByFlow = new Map<string, Set<string>>();
@@ -109,7 +99,7 @@ function flowRow(flow: Flow, findingCodes: string[], captureIds: Set<string>): F
   };
 }
 
-export function findingRows(findings: FindingLike[]): FindingRow[] {
+export function findingRows(findings: Finding[]): FindingRow[] {
   return findings.map((f) => ({
     code: f.code,
     severity: f.severity,
