@@ -3,10 +3,12 @@ import type { Config } from '#config';
 import {
   AnalysesRepository,
   CapturesRepository,
+  ChatSettingsRepository,
   createPrismaClient,
   ProjectsRepository,
   ResultsRepository,
   SnapshotsRepository,
+  WebhooksRepository,
   type PrismaClient,
 } from '#persistence';
 import { CONFIG } from './config.module.js';
@@ -20,6 +22,8 @@ const REPOSITORIES = [
   CapturesRepository,
   SnapshotsRepository,
   ResultsRepository,
+  ChatSettingsRepository,
+  WebhooksRepository,
 ];
 
 /** One Prisma client per process, the repositories built on it, and the upload store. */
