@@ -61,6 +61,19 @@ describe('malformed JSON and YAML name the line and the path', () => {
     expect(yaml.split('\n')[err.line - 1]).toContain('nodePort: lots');
   });
 
+  it('finds the line behind escaped keys, nested arrays and strings holding brackets', () => {
+    const text = [
+      '{"kind": "List", "items": [',
+      ' {"kind": "Service", "metadata": {"name": "a", "annotations": {"x\\"y/z": "[{,}]", "n": [1, [2, 3]]}},',
+      '  "spec": {"ports": [{"port": 80}]}},',
+      ' {"kind": "Service", "metadata": {"name": "b"},',
+      '  "spec": {"ports": [{"port": 80}, {"port": 70000}]}}',
+      ']}',
+    ].join('\n');
+    const err = failure(text);
+    expect(err).toMatchObject({ line: 5, path: 'items[1].spec.ports[1].port' });
+  });
+
   it('ip -j addr entry without a name', () => {
     const err = failure(
       '[{"ifindex":1,"ifname":"lo","addr_info":[]},\n {"ifindex":2,"addr_info":[]}]',

@@ -1,6 +1,6 @@
 // Loads JSON or (multi-document) YAML and maps a path inside it back to a line, so shape errors found
 // after parsing can still name the line the operator has to look at.
-import { LineCounter, parseAllDocuments, parseDocument, type Document } from 'yaml';
+import { LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { formatPath, LineError, ShapeError } from '../errors.js';
 
 export interface LoadedDocuments {
@@ -30,17 +30,16 @@ function loadJson(text: string): LoadedDocuments {
     const reason = (err as Error).message.replace(/\s*\(line \d+ column \d+\)$/, '');
     throw new LineError(line, `invalid JSON: ${reason}`, column, path);
   }
-  let yamlDoc: { doc: Document; counter: LineCounter } | undefined;
   return {
     format: 'json',
     docs: [value],
     locate(_doc, path) {
-      // JSON is YAML 1.2, so the YAML parser can give source ranges; only paid for when reporting an error.
-      if (!yamlDoc) {
-        const counter = new LineCounter();
-        yamlDoc = { doc: parseDocument(text, { lineCounter: counter }), counter };
+      // A missing field is reported at its parent object.
+      for (let n = path.length; n >= 0; n--) {
+        const offset = jsonOffsetOf(text, path.slice(0, n));
+        if (offset !== undefined) return lineColumnAt(text, offset).line;
       }
-      return locateIn(yamlDoc.doc, yamlDoc.counter, path);
+      return undefined;
     },
   };
 }
@@ -126,4 +125,47 @@ export function withLines<T>(loaded: LoadedDocuments, doc: number, read: () => T
     }
     throw err;
   }
+}
+
+/** Where the value at `path` starts in valid JSON text: one linear scan, no second parse. */
+export function jsonOffsetOf(text: string, path: (string | number)[]): number | undefined {
+  type Frame = { array: boolean; key: string | number; expectKey: boolean };
+  const stack: Frame[] = [];
+  const atTarget = () => stack.length === path.length && stack.every((f, i) => f.key === path[i]);
+  if (path.length === 0) return text.search(/\S/);
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === ' ' || c === '\n' || c === '\r' || c === '\t' || c === ':') continue;
+    const top = stack[stack.length - 1];
+    if (c === ',') {
+      if (top?.array) top.key = (top.key as number) + 1;
+      else if (top) top.expectKey = true;
+      continue;
+    }
+    if (c === '}' || c === ']') {
+      stack.pop();
+      continue;
+    }
+    if (c === '"' && top && !top.array && top.expectKey) {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      top.key = JSON.parse(text.slice(i, j + 1)) as string;
+      top.expectKey = false;
+      i = j;
+      continue;
+    }
+    // A value starts here.
+    if (atTarget()) return i;
+    if (c === '{') stack.push({ array: false, key: '', expectKey: true });
+    else if (c === '[') {
+      stack.push({ array: true, key: 0, expectKey: false });
+    } else if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      i = j;
+    } else {
+      while (i + 1 < text.length && !/[,\]}\s]/.test(text[i + 1]!)) i++;
+    }
+  }
+  return undefined;
 }
