@@ -282,18 +282,18 @@ export class Correlator {
   }
 
   /**
-   * Keeps, per perspective and direction, one packet that crossed between clock domains: the
-   * last sighting before the crossing and the first after it (the tightest bracket).
+   * Keeps, per perspective, direction and next domain, one packet that crossed between clock
+   * domains: the last sighting before the crossing and the first after it (the tightest bracket).
    */
   private sampleClock(ss: Sighting[]): void {
-    for (let i = 1; i < ss.length; i++) {
+    // Every crossing of the packet's path (client, node, backend on three clocks: two).
+    next: for (let i = 1; i < ss.length; i++) {
       const a = ss[i - 1];
       const b = ss[i];
       if (a.domain === b.domain) continue;
       const cross = (a.p.cross ??= []);
-      for (const c of cross) if (c.dir === a.dir && c.domainB === b.domain) return;
+      for (const c of cross) if (c.dir === a.dir && c.domainB === b.domain) continue next;
       cross.push({ dir: a.dir, domainA: a.domain, domainB: b.domain, tA: a.t, tB: b.t });
-      return;
     }
   }
 }
