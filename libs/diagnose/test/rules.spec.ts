@@ -381,7 +381,15 @@ describe('dataplane mismatches confirmed (or not) by packets', () => {
   });
 
   it('VIP_NOT_BOUND: connections to the VIP through that node failed', () => {
-    const model = dataplane([{ kind: 'VIP_NOT_BOUND', form: 'ipvs' }]);
+    const ipvs = {
+      node: 'n1',
+      form: 'ipvs' as const,
+      family: 4 as const,
+      source: 'ipvsadm.txt',
+      line: 3,
+      backends: [],
+    };
+    const model = dataplane([{ kind: 'VIP_NOT_BOUND', form: 'ipvs' }], { programmed: [ipvs] });
     const [f] = only(run([unansweredSyn(['client', 'node'])], { dataplane: model }), 'VIP_NOT_BOUND');
     expect(f).toMatchObject({ severity: 'error', evidence: { confirmedByPackets: true } });
     expect(f!.next).toEqual(
@@ -392,6 +400,13 @@ describe('dataplane mismatches confirmed (or not) by packets', () => {
     );
     const [g] = only(run([], { dataplane: model }), 'VIP_NOT_BOUND');
     expect(g!.severity).toBe('warning');
+  });
+
+  it('VIP_NOT_BOUND: not where the node programs the frontend with iptables rules (kube-proxy in iptables mode)', () => {
+    const model = dataplane([{ kind: 'VIP_NOT_BOUND', form: 'ipvs' }]);
+    expect(run([unansweredSyn(['client', 'node'])], { dataplane: model }).map((f) => f.code)).not.toContain(
+      'VIP_NOT_BOUND',
+    );
   });
 
   it('WEIGHT_ZERO: a warning for a serving endpoint, info while it drains', () => {

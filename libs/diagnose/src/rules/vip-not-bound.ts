@@ -1,5 +1,8 @@
 // VIP_NOT_BOUND: an IPVS virtual service whose VIP is not on the node's kube-ipvs0, so the node does
 // not accept traffic for it. Confirmed when captured connections to it through that node failed.
+// Only where IPVS is the node's dataplane: when the same node's iptables or nft rules program the
+// frontend (or rules no snapshot ties to a known node do), kube-proxy runs in that mode and an IPVS
+// table there routes nothing.
 import type { DataplaneMismatch } from '#cluster';
 import { commands, unique } from '../commands.js';
 import { endpoint, type RuleContext } from '../context.js';
@@ -10,10 +13,19 @@ import type { Finding } from '../types.js';
 export const vipNotBound: Rule = {
   codes: ['VIP_NOT_BOUND'],
   run(ctx) {
-    const mismatches = (ctx.dataplane?.mismatches ?? []).filter((m) => m.kind === 'VIP_NOT_BOUND');
+    const mismatches = (ctx.dataplane?.mismatches ?? []).filter(
+      (m) => m.kind === 'VIP_NOT_BOUND' && !programmedByRules(ctx, m),
+    );
     return [...groupBy(mismatches, (m) => `${m.frontend}|${m.node}`).values()].map((g) => finding(ctx, g));
   },
 };
+
+function programmedByRules(ctx: RuleContext, m: DataplaneMismatch): boolean {
+  const programmed = ctx.frontendById(m.frontend)?.programmed ?? [];
+  // Nodes the cluster declares (kubectl); a dataplane snapshot without a node is named after its file.
+  const known = new Set(ctx.book?.nodes.map((n) => n.name) ?? ctx.dataplane?.nodes ?? []);
+  return programmed.some((p) => p.form !== 'ipvs' && (p.node === m.node || !known.has(p.node)));
+}
 
 function finding(ctx: RuleContext, group: DataplaneMismatch[]): Finding {
   const m = group[0]!;
