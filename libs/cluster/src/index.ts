@@ -1,6 +1,6 @@
 // libs/cluster: parse cluster snapshots (kubectl, kube-proxy ConfigMap, ipvsadm, iptables-save, nft,
 // ip addr/route/neigh, conntrack) and build the address book and the expected dataplane model.
-export { parseSnapshot, type ParseSnapshotOptions } from './parse.js';
+export { isSnapshotKind, parseSnapshot, SNAPSHOT_KINDS, type ParseSnapshotOptions } from './parse.js';
 export { detectSnapshotKind, sniffSnapshotKind } from './detect.js';
 export { SnapshotParseError, type SnapshotParseErrorDetails } from './errors.js';
 export { buildAddressBook } from './address-book.js';

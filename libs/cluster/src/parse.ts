@@ -35,10 +35,17 @@ const PARSERS: { [K in SnapshotKind]: (text: string) => { data: unknown; skipped
   conntrack: parseConntrack,
 };
 
+/** Every kind parseSnapshot accepts, e.g. to validate a `kind=` query parameter. */
+export const SNAPSHOT_KINDS = Object.freeze(Object.keys(PARSERS) as SnapshotKind[]);
+
+export function isSnapshotKind(value: unknown): value is SnapshotKind {
+  return typeof value === 'string' && Object.hasOwn(PARSERS, value);
+}
+
 export function parseSnapshot(input: string, options: ParseSnapshotOptions): ParsedSnapshot {
   const text = input.replace(/^\uFEFF/, ''); // editors on Windows save a byte-order mark
   const kind = options.kind ?? detectSnapshotKind(text, options.name);
-  const parser = PARSERS[kind];
+  const parser = isSnapshotKind(kind) ? PARSERS[kind] : undefined;
   if (!parser)
     throw new SnapshotParseError({ file: options.name, line: 1 }, `unknown snapshot kind "${kind}"`);
   try {

@@ -1,6 +1,12 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseSnapshot, SnapshotParseError, type SnapshotKind } from '../src/index.js';
+import {
+  isSnapshotKind,
+  parseSnapshot,
+  SNAPSHOT_KINDS,
+  SnapshotParseError,
+  type SnapshotKind,
+} from '../src/index.js';
 import { localText, sharedText } from './helpers.js';
 
 function failure(text: string, kind?: SnapshotKind, name = 'bad.txt'): SnapshotParseError {
@@ -123,6 +129,13 @@ describe('malformed text snapshots name the line', () => {
     const ct =
       'tcp      6 10 ESTABLISHED src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.999 dst=10.0.0.1 sport=2 dport=1\n';
     expect(failure(ct, 'conntrack')).toMatchObject({ line: 1, kind: 'conntrack' });
+  });
+
+  it('an unknown kind', () => {
+    expect(SNAPSHOT_KINDS).toContain('ipvsadm-connections');
+    expect(isSnapshotKind('toString')).toBe(false);
+    const err = failure('anything', 'toString' as SnapshotKind, 'x.txt');
+    expect(err.message).toBe('x.txt:1: unknown snapshot kind "toString"');
   });
 
   it('a text parsed as the wrong kind', () => {
