@@ -1,7 +1,8 @@
 // The streaming engine: packets from all captures, merged in (coarsely clock-corrected) time
 // order, become sightings in perspectives; the pairing window groups the sightings of each packet;
 // closing a group turns consecutive sightings into hops, which join perspectives into flows.
-// Memory: the open groups of one window, plus one perspective per flow and capture point.
+// Memory: the open groups of one window, plus the perspectives of flows still live; a finished
+// flow is retired (built and handed over) a few seconds after it closes or goes quiet.
 import { fingerprint, fingerprintHigh } from './fingerprint.js';
 import { addInterval, type OffsetInterval } from './clock-offset.js';
 import { PairingWindow } from './pairing.js';
@@ -54,6 +55,8 @@ export class Correlator {
   private sweeps = 0;
   private readonly recent: PerspectiveState[][];
   private readonly recentNext: number[];
+  /** Captures taken at an endpoint (client, backend...) rather than on a node's path. */
+  private readonly endpoint: boolean[];
 
   constructor(
     readonly points: readonly CapturePoint[],
@@ -72,6 +75,7 @@ export class Correlator {
     this.index = points.map(() => new TupleIndex());
     this.recent = points.map(() => []);
     this.recentNext = points.map(() => 0);
+    this.endpoint = points.map((p) => p.role !== 'node');
     this.packets = points.map(() => 0);
     this.ignored = points.map(() => 0);
     this.pairing = new PairingWindow(
@@ -150,8 +154,7 @@ export class Correlator {
     }
     const dir = src === ps.aAddr && sport === ps.aPort ? 0 : 1;
 
-    const endpoint = this.points[capture].role !== 'node';
-    const rank = !endpoint || p.pktType < 0 ? 1 : p.pktType === PKT_OUTGOING ? 0 : 2;
+    const rank = !this.endpoint[capture] || p.pktType < 0 ? 1 : p.pktType === PKT_OUTGOING ? 0 : 2;
     const s = this.pairing.sighting();
     s.p = ps;
     s.dir = dir;
