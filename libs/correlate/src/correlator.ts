@@ -303,7 +303,7 @@ export class Correlator {
 
 const RECENT = 4;
 /** How often (capture time) idle flows are looked for. */
-const RETIRE_EVERY_NS = 1e9;
+const RETIRE_EVERY_NS = 2e9;
 
 /**
  * Offset intervals from one flow seen in two domains: one request and one reply packet bracket
