@@ -14,6 +14,15 @@ const commands: Record<string, Command> = {
     summary: 'create, list and revoke API keys (server-side admin: talks to DATABASE_URL)',
     load: () => import('./commands/keys.js'),
   },
+  upload: {
+    summary: 'upload a capture or snapshot to the server (NATLENS_URL, NATLENS_TOKEN)',
+    load: () => import('./commands/upload.js'),
+  },
+  analyses: {
+    summary: "list the project's analyses on the server",
+    load: () => import('./commands/analyses.js'),
+  },
+  report: { summary: "print the server's report of an analysis", load: () => import('./commands/report.js') },
   version: { summary: 'print the version', load: () => import('./commands/version.js') },
 };
 
@@ -44,7 +53,10 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof UsageError) {
+    if (error instanceof Error && error.name === 'ServerError') {
+      process.stderr.write(`natlens: ${error.message}\n`);
+      process.exitCode = 1;
+    } else if (error instanceof UsageError) {
       process.stderr.write(`natlens: ${error.message}\n`);
       process.exitCode = 2;
     } else {
