@@ -11,6 +11,7 @@ import {
   findRoot,
   PerspectiveState,
   S_FIN,
+  S_PACKETS,
   S_RST,
   S_SIGHTINGS,
   S_UNPAIRED,
@@ -28,6 +29,8 @@ export interface EngineOptions {
   otherIdleNs: number;
   /** A flow quiet this long (and not closed) is finished. */
   flowIdleNs: number;
+  /** An answered UDP/ICMP exchange quiet this long is finished. */
+  answeredIdleNs: number;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
@@ -36,6 +39,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   tcpIdleNs: 300e9,
   otherIdleNs: 30e9,
   flowIdleNs: 60e9,
+  answeredIdleNs: 10e9,
 };
 
 const ICMP_ECHO = new Set([0, 8, 128, 129]);
@@ -218,8 +222,9 @@ export class Correlator {
 
   /**
    * Hands over the flows whose every perspective has been quiet long enough: a window after a
-   * close (FIN both ways, RST), `flowIdleNs` otherwise. Their groups are all closed by then, so
-   * nothing refers to them any more: memory holds live flows only.
+   * TCP close (FIN both ways, RST), `answeredIdleNs` after an answered UDP/ICMP exchange (a DNS
+   * query per source port must not pile up), `flowIdleNs` otherwise. Their groups are all closed
+   * by then, so nothing refers to them any more: memory holds live flows only.
    */
   private retireIdle(tc: number, all: boolean): void {
     this.nextRetire = tc + RETIRE_EVERY_NS;
@@ -234,7 +239,8 @@ export class Correlator {
         root.sweepMembers = null;
       }
       root.sweepLast = Math.max(root.sweepLast, p.lastSeen() - this.offsets[p.capture]);
-      if (p.stat[S_RST] + p.stat[S_RST + 1] > 0 || (p.stat[S_FIN] > 0 && p.stat[S_FIN + 1] > 0))
+      const tcpClosed = p.stat[S_RST] + p.stat[S_RST + 1] > 0 || (p.stat[S_FIN] > 0 && p.stat[S_FIN + 1] > 0);
+      if (p.protocol === 6 ? tcpClosed : p.stat[S_PACKETS] > 0 && p.stat[S_PACKETS + 1] > 0)
         root.sweepClosed = true;
     }
     // Second pass: keep the live ones in place, gather the finished ones by flow.
@@ -243,7 +249,11 @@ export class Correlator {
     let kept = 0;
     for (const p of live) {
       const root = findRoot(p);
-      const quiet = root.sweepClosed ? 2 * this.options.windowNs + 1e9 : this.options.flowIdleNs;
+      const quiet = !root.sweepClosed
+        ? this.options.flowIdleNs
+        : p.protocol === 6
+          ? 2 * this.options.windowNs + 1e9
+          : this.options.answeredIdleNs;
       if (!all && root.sweepLast > tc - quiet) {
         live[kept++] = p;
         continue;

@@ -16,8 +16,9 @@
  * Each source is read twice: a prefix (options.bootstrapPackets) for coarse clock offsets, then
  * everything, merged across captures in reference time. Memory holds one pairing window of
  * packets (options.pairingWindowNs, 1 s) plus the flows still live: a flow is finished a few
- * seconds after it closes (or after a minute of silence), built and handed to options.onFlow
- * (or kept for result.flows when no onFlow is given).
+ * seconds after it closes (TCP FIN both ways or RST), 10 s after an answered UDP/ICMP exchange,
+ * or after a minute of silence; it is then built and handed to options.onFlow (or kept for
+ * result.flows when no onFlow is given). Packets arriving later start a new flow.
  *
  * How: each packet's fingerprint (what NAT keeps: IP ID, TCP seq/ack/flags/window/timestamp,
  * payload length and hash, the quoted header of ICMP errors) finds the other sightings of the
@@ -40,7 +41,8 @@
  *   - translations[]: { kind DNAT | SNAT | DNAT_SNAT | ENCAP | DECAP | NONE, direction request |
  *     reply, before {src,dst}, after {src,dst}, outer (tunnel header for ENCAP/DECAP), capture
  *     and fromCapture (where the after/before sightings were made), interfaces {before, after},
- *     latencyNs (first packet) and minLatencyNs (clock offsets applied), packets }, request
+ *     latencyNs (first packet) and minLatencyNs (with the clock offsets as known when the flow
+ *     finished), packets }, request
  *     direction first, each in path order. NONE = the packet crossed capture points unchanged.
  *   - perspectives[]: per capture point and tuple as seen there, request direction first:
  *     { capture, direction, src, dst, packets (distinct), sightingCount (incl. every
