@@ -1,4 +1,4 @@
-import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import type { ApolloDriverConfig } from '@nestjs/apollo';
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
@@ -10,6 +10,8 @@ import { CapturesModule } from './captures/captures.module.js';
 import { SnapshotsModule } from './snapshots/snapshots.module.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { VersionResolver } from './graphql/version.resolver.js';
+import { graphqlConfig } from './graphql/graphql.config.js';
+import { GraphqlApiModule } from './graphql/graphql-api.module.js';
 import { HealthModule } from './health/health.module.js';
 
 @Module({
@@ -17,14 +19,8 @@ import { HealthModule } from './health/health.module.js';
     ConfigModule,
     PersistenceModule,
     RedisModule,
-    GraphQLModule.forRoot<ApolloDriverConfig>({
-      driver: ApolloDriver,
-      path: '/graphql',
-      autoSchemaFile: true,
-      sortSchema: true,
-      introspection: true,
-      context: ({ req }: { req: unknown }) => ({ req }),
-    }),
+    GraphQLModule.forRoot<ApolloDriverConfig>(graphqlConfig),
+    GraphqlApiModule,
     HealthModule,
     AnalysesModule,
     CapturesModule,

@@ -7,6 +7,7 @@ import {
   createPrismaClient,
   ProjectsRepository,
   ResultsRepository,
+  FlowsQueryRepository,
   SnapshotsRepository,
   WebhooksRepository,
   type PrismaClient,
@@ -22,6 +23,7 @@ const REPOSITORIES = [
   CapturesRepository,
   SnapshotsRepository,
   ResultsRepository,
+  FlowsQueryRepository,
   ChatSettingsRepository,
   WebhooksRepository,
 ];
