@@ -11,6 +11,8 @@ import { createStack, type RunningApi, type Stack } from './support/stack.js';
 interface Scenario {
   dir: string;
   captures: Array<{ file: string; role: string; node?: string; label?: string }>;
+  /** The node's `ip addr`: names the interface indexes LINUX_SLL2 stores. */
+  ipAddr?: { file: string; node: string };
 }
 
 const NODE = 'k8s-compute-02';
@@ -22,6 +24,7 @@ const single = (dir: string, extra: Scenario['captures'] = []): Scenario => ({
     { file: 'backend.pcap', role: 'backend', node: NODE },
     ...extra,
   ],
+  ipAddr: { file: 'node-ip-addr.txt', node: NODE },
 });
 const SCENARIOS: Scenario[] = [
   single('clusterip'),
@@ -83,16 +86,22 @@ describe('upload, analyse, report: every fixture scenario through the real api a
       const captures: string[] = [];
       for (const { file, ...fields } of scenario.captures)
         captures.push(await upload(`${base}${file}`, fields as Record<string, string>));
-      const snapshot = await upload(
-        `${base}snapshot/kubectl-get-svc-pods-endpointslices-nodes.json`,
-        {},
-        'snapshots',
-      );
+      const snapshots = [
+        await upload(`${base}snapshot/kubectl-get-svc-pods-endpointslices-nodes.json`, {}, 'snapshots'),
+      ];
+      if (scenario.ipAddr)
+        snapshots.push(
+          await upload(
+            `${base}snapshot/${scenario.ipAddr.file}`,
+            { node: scenario.ipAddr.node },
+            'snapshots',
+          ),
+        );
 
       const res = await fetch(`${api.url}/v1/analyses?wait=120`, {
         method: 'POST',
         headers: bearer(key),
-        body: JSON.stringify({ captures, snapshots: [snapshot], name: scenario.dir }),
+        body: JSON.stringify({ captures, snapshots, name: scenario.dir }),
       });
       const analysis = (await res.json()) as { id: string; status: string; error: string | null };
       expect(analysis.error).toBeNull();
@@ -124,5 +133,7 @@ describe('upload, analyse, report: every fixture scenario through the real api a
       const first = groundTruth(scenario.dir).connections.find((c) => c.backend)!;
       expect(markdown).toContain(first.client);
       expect(markdown).toContain(first.backend!);
+      // With the node's `ip addr`, translations name the interfaces as tcpdump -i any does.
+      if (scenario.ipAddr) expect(markdown).toMatch(/veth[0-9a-f]+/);
     });
 });

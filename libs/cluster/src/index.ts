@@ -10,3 +10,4 @@ export { canonicalIp, formatHostPort, parseHostPort } from './text.js';
 export type * from './types.js';
 export type * from './address-book-types.js';
 export type * from './dataplane-types.js';
+export { interfaceNames, type InterfaceNames } from './interface-names.js';

@@ -6,7 +6,7 @@
 // - a pod capture: a pod its label names, else the pod owning the capture's own address, else a pod
 //   named in the file name.
 import { basename } from 'node:path';
-import type { AddressBook, ParsedSnapshot } from '#cluster';
+import { interfaceNames, type AddressBook, type ParsedSnapshot } from '#cluster';
 import type { CapturePoint } from '#correlate';
 import { defaultLabel, type CaptureArg } from './args.js';
 import { ownAddress } from './own-address.js';
@@ -77,34 +77,4 @@ function nodeNamed(book: AddressBook, text: string): string | null {
 function podNamed(book: AddressBook, text: string) {
   const pods = book.pods.filter((p) => mentions(text, p.name) || text === `${p.namespace}/${p.name}`);
   return pods.sort((a, b) => b.name.length - a.name.length)[0] ?? null;
-}
-
-/**
- * ifindex -> name from the `ip addr` snapshots: per node for node captures, and per address for the
- * network namespaces of pods and external hosts (`ip netns exec … ip addr`), found by their own address.
- */
-function interfaceNames(snapshots: ParsedSnapshot[], book: AddressBook) {
-  const byNode = new Map<string, Record<number, string>>();
-  const byAddress = new Map<string, Record<number, string>>();
-  for (const s of snapshots) {
-    if (s.kind !== 'ip-addr') continue;
-    const names: Record<number, string> = {};
-    for (const i of s.data.interfaces) if (i.index !== undefined) names[i.index] = i.name;
-    const node = s.node ?? nodeOf(s, book);
-    if (node) byNode.set(node, { ...names, ...byNode.get(node) });
-    else
-      for (const i of s.data.interfaces)
-        for (const a of i.addresses) if (a.scope !== 'host') byAddress.set(a.ip, names);
-  }
-  return { byNode, byAddress };
-}
-
-function nodeOf(s: Extract<ParsedSnapshot, { kind: 'ip-addr' }>, book: AddressBook): string | null {
-  for (const i of s.data.interfaces) {
-    for (const a of i.addresses) {
-      const m = book.lookup(a.ip);
-      if (m?.kind === 'Node') return m.name;
-    }
-  }
-  return null;
 }

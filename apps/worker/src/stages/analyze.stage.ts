@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import { buildAddressBook, buildDataplaneModel, type ParsedSnapshot } from '#cluster';
+import { buildAddressBook, buildDataplaneModel, interfaceNames, type ParsedSnapshot } from '#cluster';
 import { correlateAsync, fileSource, type CapturePoint } from '#correlate';
 import { diagnose } from '#diagnose';
 import type { AnalyzeJobData, DecodeJobResult } from '#jobs';
@@ -42,17 +42,27 @@ export async function analyzeStage(
   const dataplane = parsed.length ? buildDataplaneModel(parsed) : null;
 
   const correlating = new ProgressReporter(job, deps.analyses, analysisId, 'correlate', 30, 85);
-  const points: CapturePoint[] = captures.map((capture) => ({
-    id: capture.id,
-    role: capture.role,
-    label: capture.label,
-    node: capture.node,
-    pod: capture.podName ? `${capture.podNamespace}/${capture.podName}` : null,
-  }));
+  // The snapshots' `ip addr` name the interface indexes a LINUX_SLL2 capture stores (as the CLI does).
+  const names = addressBook ? interfaceNames(parsed, addressBook) : null;
+  const points: CapturePoint[] = captures.map((capture) => {
+    const pod = capture.podName ? `${capture.podNamespace}/${capture.podName}` : null;
+    const podIp = pod && addressBook?.pods.find((p) => `${p.namespace}/${p.name}` === pod)?.ips[0];
+    return {
+      id: capture.id,
+      role: capture.role,
+      label: capture.label,
+      node: capture.node,
+      pod,
+      interfaces:
+        (capture.role === 'node' && capture.node ? names?.byNode.get(capture.node) : undefined) ??
+        (podIp ? names?.byAddress.get(podIp) : undefined) ??
+        null,
+    };
+  });
   const correlation = await correlateAsync(
     captures.map((capture, i) => ({
       point: points[i],
-      packets: fileSource(deps.storage.path(capture.storagePath)),
+      packets: fileSource(deps.storage.path(capture.storagePath), points[i]),
     })),
     {
       addressBook,
