@@ -12,7 +12,10 @@ import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { VersionResolver } from './graphql/version.resolver.js';
 import { graphqlConfig } from './graphql/graphql.config.js';
 import { GraphqlApiModule } from './graphql/graphql-api.module.js';
+import { FlowsModule } from './flows/flows.module.js';
 import { HealthModule } from './health/health.module.js';
+import { ChatopsModule } from './chatops/chatops.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 @Module({
   imports: [
@@ -21,10 +24,13 @@ import { HealthModule } from './health/health.module.js';
     RedisModule,
     GraphQLModule.forRoot<ApolloDriverConfig>(graphqlConfig),
     GraphqlApiModule,
+    FlowsModule,
     HealthModule,
     AnalysesModule,
     CapturesModule,
     SnapshotsModule,
+    ChatopsModule,
+    WebhooksModule,
   ],
   controllers: [MetricsController],
   providers: [

@@ -99,4 +99,33 @@ export class WebhooksRepository {
       take: options.take ?? 100,
     });
   }
+
+  /** What a completion notification summarises: flows by state, translations by kind, findings. */
+  async digest(analysisId: string): Promise<AnalysisDigest> {
+    const [states, kinds, findings] = await Promise.all([
+      this.prisma.flow.groupBy({ by: ['state'], where: { analysisId }, _count: { _all: true } }),
+      this.prisma.translation.groupBy({ by: ['kind'], where: { analysisId }, _count: { _all: true } }),
+      this.prisma.finding.findMany({
+        where: { analysisId },
+        select: { code: true, severity: true, title: true },
+        orderBy: { position: 'asc' },
+      }),
+    ]);
+    const rank = (severity: string): number =>
+      SEVERITY_ORDER.indexOf(severity) + 1 || SEVERITY_ORDER.length + 1;
+    return {
+      flowsByState: Object.fromEntries(states.map((r) => [r.state, r._count._all])),
+      translations: Object.fromEntries(kinds.map((r) => [r.kind, r._count._all])),
+      findings: [...findings].sort((a, b) => rank(a.severity) - rank(b.severity)),
+    };
+  }
+}
+
+const SEVERITY_ORDER = ['error', 'warning', 'info'];
+
+export interface AnalysisDigest {
+  flowsByState: Record<string, number>;
+  translations: Record<string, number>;
+  /** Most severe first, in the diagnoser's order within a severity. */
+  findings: { code: string; severity: string; title: string }[];
 }
