@@ -5,6 +5,7 @@ import { SnapshotParseError } from '#cluster';
 import { AnalysisJob, type AnalyzeJobData, type DecodeJobData } from '#jobs';
 import { AnalysesRepository, CapturesRepository, ResultsRepository, SnapshotsRepository } from '#persistence';
 import { MetricsStore, UploadStorage } from '#platform';
+import { AnalysisNotifier } from './notifications/notifier.js';
 import { analyzeStage } from './stages/analyze.stage.js';
 import { decodeStage } from './stages/decode.stage.js';
 
@@ -24,6 +25,7 @@ export class AnalysisProcessor {
     readonly results: ResultsRepository,
     readonly storage: UploadStorage,
     readonly metrics: MetricsStore,
+    readonly notifier: AnalysisNotifier,
   ) {}
 
   async process(job: Job): Promise<unknown> {
@@ -33,6 +35,7 @@ export class AnalysisProcessor {
     try {
       await this.analyses.markRunning(analysisId);
       const result = await this.run(job);
+      if (job.name === AnalysisJob.analyze) await this.notifier.finished(analysisId);
       await this.metrics
         .observeJob(job.name, (Date.now() - started) / 1000, 'completed')
         .catch(() => undefined);
@@ -46,7 +49,11 @@ export class AnalysisProcessor {
       this.logger.warn(
         JSON.stringify({ analysisId, job: job.name, id: job.id, badInput, lastAttempt, message }),
       );
-      if (badInput || lastAttempt) await this.analyses.markFailed(analysisId, message).catch(() => undefined);
+      if (badInput || lastAttempt)
+        await this.analyses
+          .markFailed(analysisId, message)
+          .then(() => this.notifier.finished(analysisId))
+          .catch(() => undefined);
       if (badInput) throw new UnrecoverableError(message);
       throw error;
     }

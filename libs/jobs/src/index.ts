@@ -34,3 +34,41 @@ export interface DecodeJobResult {
 /** Retried with back-off for transient failures (database, Redis); bad input fails at once. */
 export const JOB_ATTEMPTS = 4;
 export const JOB_BACKOFF = { type: 'exponential', delay: 2000 } as const;
+
+// ---- Completion notifications (webhooks) ----
+
+export const NOTIFICATIONS_QUEUE = 'notifications';
+
+export const NotificationJob = {
+  deliver: 'deliver',
+} as const;
+
+/** What a notification says about a finished analysis; rendered per receiver kind at delivery. */
+export interface AnalysisNotice {
+  event: 'analysis.succeeded' | 'analysis.failed';
+  analysis: {
+    id: string;
+    name: string | null;
+    status: string;
+    error: string | null;
+    createdAt: string;
+    finishedAt: string | null;
+    counts: Record<string, number>;
+  };
+  flowsByState: Record<string, number>;
+  translations: Record<string, number>;
+  findings: { total: number; bySeverity: Record<string, number> };
+  topFindings: { code: string; severity: string; title: string }[];
+  links: { report: string; analysis: string };
+}
+
+/** One event to one subscription; the job's attempts are the delivery's retries. */
+export interface DeliverJobData {
+  deliveryId: string;
+  subscriptionId: string;
+  notice: AnalysisNotice;
+}
+
+/** A receiver gets 6 tries over about 2.5 minutes at the default delay (5 s, 10 s, 20 s, ...). */
+export const NOTIFICATION_ATTEMPTS = 6;
+export const NOTIFICATION_BACKOFF_MS = 5000;
