@@ -19,7 +19,7 @@ import {
 } from '#persistence';
 import { CurrentCaller, RequireRole, type Caller } from '../auth/auth.guard.js';
 import { AnalysesService } from '../analyses/analyses.service.js';
-import { badInput, GraphqlScope, notFound, pageSize } from './scope.js';
+import { asGraphql, badInput, GraphqlScope, notFound, pageSize } from './scope.js';
 import {
   Analysis,
   AnalysisConnection,
@@ -133,11 +133,13 @@ export class AnalysesResolver {
     const ids = [...input.captures, ...(input.snapshots ?? [])];
     if (!input.captures.length) throw badInput('captures: at least one capture id');
     for (const id of ids) if (!UUID.test(id)) throw badInput(`${id} is not an id`);
-    const row = await this.service.create(caller, {
-      name: input.name ?? null,
-      captures: [...new Set(input.captures)],
-      snapshots: [...new Set(input.snapshots ?? [])],
-    });
+    const row = await asGraphql(() =>
+      this.service.create(caller, {
+        name: input.name ?? null,
+        captures: [...new Set(input.captures)],
+        snapshots: [...new Set(input.snapshots ?? [])],
+      }),
+    );
     return analysisObject(row);
   }
 
@@ -148,7 +150,7 @@ export class AnalysesResolver {
     @Args('id', { type: () => ID, description: 'Analysis id' }) id: string,
   ): Promise<boolean> {
     if (!UUID.test(id)) throw notFound(`analysis ${id}`);
-    await this.service.delete(caller, id);
+    await asGraphql(() => this.service.delete(caller, id));
     return true;
   }
 
@@ -161,7 +163,7 @@ export class AnalysesResolver {
     @Args('id', { type: () => ID, description: 'Analysis id' }) id: string,
   ): Promise<Analysis> {
     if (!UUID.test(id)) throw notFound(`analysis ${id}`);
-    return analysisObject(await this.service.rerun(caller, id));
+    return analysisObject(await asGraphql(() => this.service.rerun(caller, id)));
   }
 
   @Subscription(() => AnalysisProgress, {

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { HttpException, Injectable } from '@nestjs/common';
 import { GraphQLError } from 'graphql';
 import {
   AnalysesRepository,
@@ -15,6 +15,19 @@ export function notFound(what: string): GraphQLError {
 
 export function badInput(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+}
+
+/** Runs a REST-side service call, turning its HTTP errors ({ code, message }) into GraphQL errors. */
+export async function asGraphql<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (!(error instanceof HttpException)) throw error;
+    const body = error.getResponse() as { code?: string; message?: string } | string;
+    const code = typeof body === 'object' && body.code ? body.code : 'BAD_REQUEST';
+    const message = typeof body === 'object' && body.message ? body.message : error.message;
+    throw new GraphQLError(message, { extensions: { code, http: { status: error.getStatus() } } });
+  }
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
