@@ -322,6 +322,21 @@ describe('webhooks: signed completion notifications with retries', () => {
     expect(hook.got.filter((r) => r.path === '/generated')).toHaveLength(1);
   });
 
+  it("another project's subscriptions do not exist for it", async () => {
+    const other = (await issueKey(stack.databaseUrl, 'elsewhere', 'write')).key;
+    for (const path of [`/v1/webhooks/${subs.generic.id}`, `/v1/webhooks/${subs.generic.id}/deliveries`])
+      expect((await fetch(`${api.url}${path}`, { headers: bearer(other) })).status, path).toBe(404);
+    const del = await fetch(`${api.url}/v1/webhooks/${subs.generic.id}`, {
+      method: 'DELETE',
+      headers: bearer(other),
+    });
+    expect(del.status).toBe(404);
+    const list = (await (await fetch(`${api.url}/v1/webhooks`, { headers: bearer(other) })).json()) as {
+      webhooks: unknown[];
+    };
+    expect(list.webhooks).toEqual([]);
+  });
+
   it('pausing and deleting a subscription', async () => {
     const paused = await fetch(`${api.url}/v1/webhooks/${subs.dead.id}`, {
       method: 'PATCH',
