@@ -1,7 +1,7 @@
 // Community ID v1 (corelight/community-id-spec, seed 0) of a flow's tuple. libs/decode has the
 // same for decoded packets; this one takes the address text correlate keeps and hashes with one
 // crypto.hash call, since it runs twice per flow.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** Address text (IPv4 dotted quad or IPv6) as bytes. */
 function addressBytes(ip: string, out: Buffer, at: number): number {
@@ -64,7 +64,5 @@ export function communityId(
   buf[o++] = 0;
   buf.writeUInt16BE(swap ? dport : sport, o);
   buf.writeUInt16BE(swap ? sport : dport, o + 2);
-  return `1:${createHash('sha1')
-    .update(buf.subarray(0, o + 4))
-    .digest('base64')}`;
+  return `1:${hash('sha1', buf.subarray(0, o + 4), 'base64')}`;
 }

@@ -172,12 +172,13 @@ class Run {
 
   /** Finished flows: their offset brackets refine the clocks, then they are built and handed on. */
   private retire(batch: PerspectiveState[][]): void {
-    const dirs = batch.map((members) => requestDirections(members, (d) => this.offset[d]));
-    batch.forEach((members, i) => addFlowIntervals(this.intervals, members, (p) => dirs[i].get(p)!));
+    const offset = (d: number) => this.offset[d];
+    for (const members of batch) requestDirections(members, offset);
+    for (const members of batch) addFlowIntervals(this.intervals, members);
     // Re-estimate as brackets double (each estimate sorts them all), and once more at the end.
     if (this.intervalCount() >= 2 * this.refinedAt) this.refineOffsets();
-    batch.forEach((members, i) => {
-      const flow = buildFlow(members, dirs[i], this.ctx!);
+    batch.forEach((members) => {
+      const flow = buildFlow(members, this.ctx!);
       this.flowCount++;
       if (this.options.onFlow) this.options.onFlow(flow);
       else this.flows.push(flow);

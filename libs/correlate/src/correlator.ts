@@ -317,29 +317,37 @@ const RETIRE_EVERY_NS = 2e9;
 
 /**
  * Offset intervals from one flow seen in two domains: one request and one reply packet bracket
- * the offset. `rd` maps a perspective to its flow's request direction.
+ * the offset. Members' request directions (reqDir) must be set.
  */
-export function addFlowIntervals(
-  pairs: Map<number, OffsetInterval[]>,
-  members: PerspectiveState[],
-  rd: (p: PerspectiveState) => number,
-): void {
-  const req = new Map<number, number>();
-  const rep = new Map<number, number>();
+export function addFlowIntervals(pairs: Map<number, OffsetInterval[]>, members: PerspectiveState[]): void {
+  // The first delta per domain pair and direction, in order of first appearance: [key, delta]
+  // pairs in scratch arrays (a flow crosses a couple of domain pairs: a scan beats two Maps).
+  const req = REQ;
+  const rep = REP;
+  req.length = rep.length = 0;
   for (const p of members) {
-    for (const c of p.cross ?? []) {
+    if (p.cross === null) continue;
+    for (const c of p.cross) {
       const lo = Math.min(c.domainA, c.domainB);
       const hi = Math.max(c.domainA, c.domainB);
       const key = lo * 65536 + hi;
       const delta = c.domainA === lo ? c.tB - c.tA : c.tA - c.tB;
-      const target = c.dir === rd(p) ? req : rep;
-      if (!target.has(key)) target.set(key, delta);
+      const target = c.dir === p.reqDir ? req : rep;
+      if (find(target, key) < 0) target.push(key, delta);
     }
   }
-  for (const [key, d1] of req) {
-    const d2 = rep.get(key);
-    if (d2 !== undefined) addInterval(pairs, Math.floor(key / 65536), key % 65536, d1, d2);
+  for (let i = 0; i < req.length; i += 2) {
+    const j = find(rep, req[i]);
+    if (j >= 0) addInterval(pairs, Math.floor(req[i] / 65536), req[i] % 65536, req[i + 1], rep[j + 1]);
   }
+}
+
+const REQ: number[] = [];
+const REP: number[] = [];
+
+function find(pairs: number[], key: number): number {
+  for (let i = 0; i < pairs.length; i += 2) if (pairs[i] === key) return i;
+  return -1;
 }
 
 function matches(

@@ -1,6 +1,6 @@
 // Flows from joined perspectives: which way is the request, who the client, service and backend
 // are, the state, the translations in path order and every capture point's perspective.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { communityId } from './community-id.js';
 import { hasPorts, packetTypeName, protocolName } from './endpoint.js';
 import {
@@ -32,29 +32,35 @@ import type {
 const ROLE_RANK: Record<string, number> = { client: 0, node: 1, other: 2, backend: 3 };
 
 /**
- * The request direction of every member, in its own terms: the direction of the earliest SYN
- * if any perspective saw one, else of the earliest packet.
+ * Sets every member's request direction (`reqDir`), in its own terms: the direction of the
+ * earliest SYN if any perspective saw one, else of the earliest packet.
  */
-export function requestDirections(members: PerspectiveState[], offset: (domain: number) => number) {
+export function requestDirections(members: PerspectiveState[], offset: (domain: number) => number): void {
   let pick: PerspectiveState | null = null;
   let pickDir = 0;
   let pickT = Infinity;
   for (const p of members) {
     if (p.synDir < 0) continue;
     const t = p.synT - offset(p.domain);
-    if (t < pickT) [pick, pickDir, pickT] = [p, p.synDir, t];
+    if (t < pickT) {
+      pick = p;
+      pickDir = p.synDir;
+      pickT = t;
+    }
   }
   if (pick === null) {
     for (const p of members) {
       const t = Math.min(nz(p.stat[S_FIRST]), nz(p.stat[S_FIRST + 1])) - offset(p.domain);
       // Endpoint a sent the first packet (or the packet an ICMP error quoted): direction 0.
-      if (t < pickT) [pick, pickDir, pickT] = [p, 0, t];
+      if (t < pickT) {
+        pick = p;
+        pickDir = 0;
+        pickT = t;
+      }
     }
   }
   const rootDir = pickDir ^ parityToRoot(pick!);
-  const dirs = new Map<PerspectiveState, number>();
-  for (const p of members) dirs.set(p, rootDir ^ parityToRoot(p));
-  return dirs;
+  for (const p of members) p.reqDir = rootDir ^ parityToRoot(p);
 }
 
 function nz(t: number): number {
@@ -67,33 +73,31 @@ export interface FlowContext extends TranslationContext {
   addressBook: AddressLookup | null;
 }
 
-export function buildFlow(
-  members: PerspectiveState[],
-  dirs: Map<PerspectiveState, number>,
-  ctx: FlowContext,
-): Flow {
-  const rd = (p: PerspectiveState) => dirs.get(p)!;
+/** Builds the flow of `members`, whose request directions requestDirections() has set. */
+export function buildFlow(members: PerspectiveState[], ctx: FlowContext): Flow {
   const tc = (p: PerspectiveState, t: number) => t - ctx.offset(p.domain);
   const role = (p: PerspectiveState) => ROLE_RANK[ctx.points[p.capture].role] ?? 2;
   const protocol = members[0].protocol;
 
+  // Sort keys computed once: when the request was first seen (reference clock), and the role.
+  for (const p of members) {
+    const t = p.stat[S_FIRST + p.reqDir];
+    p.firstReqTc = tc(p, Number.isNaN(t) ? p.stat[S_FIRST + (1 - p.reqDir)] : t);
+    p.roleRank = role(p);
+  }
   // Path order of the request: where it was first seen (client side) to where it was last seen.
-  const withRequest = members.filter((p) => p.stat[S_PACKETS + rd(p)] > 0);
-  const path = (withRequest.length ? withRequest : members).slice();
-  const firstOf = (p: PerspectiveState) => {
-    const t = p.stat[S_FIRST + rd(p)];
-    return tc(p, Number.isNaN(t) ? p.stat[S_FIRST + (1 - rd(p))] : t);
-  };
-  path.sort((x, y) => firstOf(x) - firstOf(y) || role(x) - role(y) || x.capture - y.capture);
+  const withRequest = members.filter((p) => p.stat[S_PACKETS + p.reqDir] > 0);
+  const path = withRequest.length ? withRequest : members.slice();
+  path.sort((x, y) => x.firstReqTc - y.firstReqTc || x.roleRank - y.roleRank || x.capture - y.capture);
   const clientLeg = path[0];
   const lastLeg = path[path.length - 1];
-  const clientTuple = tupleOf(clientLeg, rd(clientLeg));
-  const lastTuple = tupleOf(lastLeg, rd(lastLeg));
+  const clientTuple = tupleOf(clientLeg, clientLeg.reqDir);
+  const lastTuple = tupleOf(lastLeg, lastLeg.reqDir);
 
   const translations = [];
   for (const p of members) {
     for (const hop of p.hops) {
-      const direction = hop.fromDir === rd(p) ? 'request' : 'reply';
+      const direction = hop.fromDir === p.reqDir ? 'request' : 'reply';
       for (const t of toTranslations(p, hop, direction, ctx)) translations.push({ order: hop.firstTc, t });
     }
   }
@@ -104,21 +108,40 @@ export function buildFlow(
   const serviceEntry = lookup(clientTuple.dst);
   let backend: string | null = null;
   if (dnat) backend = lastTuple.dst;
-  else if (members.some((p) => ctx.points[p.capture].role === 'backend' && p.stat[S_PACKETS + rd(p)] > 0))
+  else if (members.some((p) => ctx.points[p.capture].role === 'backend' && p.stat[S_PACKETS + p.reqDir] > 0))
     backend = lastTuple.dst;
   else if (serviceEntry && !/service/i.test(serviceEntry.kind)) backend = lastTuple.dst;
   const backendEntry = backend ? lookup(backend) : null;
 
-  const sum = (f: (p: PerspectiveState, req: number, rep: number) => number) =>
-    members.reduce((acc, p) => acc + f(p, rd(p), 1 - rd(p)), 0);
-  const synReq = sum((p, req) => (p.synDir === req ? 1 : 0)) > 0;
-  const synAck = sum((p, req) => (p.synDir === req && !Number.isNaN(p.synAckT) ? 1 : 0)) > 0;
-  const finReq = sum((p, req) => p.stat[S_FIN + req]) > 0;
-  const finRep = sum((p, _req, rep) => p.stat[S_FIN + rep]) > 0;
-  const rstReq = sum((p, req) => p.stat[S_RST + req]) > 0;
-  const rstRep = sum((p, _req, rep) => p.stat[S_RST + rep]) > 0;
-  const icmpErrors = sum((p) => p.icmpErrors);
-  const replies = sum((p, _req, rep) => p.stat[S_PACKETS + rep]) - icmpErrors;
+  let synReq = false;
+  let synAck = false;
+  let finReq = false;
+  let finRep = false;
+  let rstReq = false;
+  let rstRep = false;
+  let icmpErrors = 0;
+  let replyPackets = 0;
+  let ambiguousPairings = 0;
+  let retransmissions = -Infinity;
+  let duplicateAcks = -Infinity;
+  for (const p of members) {
+    const req = p.reqDir;
+    const rep = 1 - req;
+    if (p.synDir === req) {
+      synReq = true;
+      if (!Number.isNaN(p.synAckT)) synAck = true;
+    }
+    if (p.stat[S_FIN + req] > 0) finReq = true;
+    if (p.stat[S_FIN + rep] > 0) finRep = true;
+    if (p.stat[S_RST + req] > 0) rstReq = true;
+    if (p.stat[S_RST + rep] > 0) rstRep = true;
+    icmpErrors += p.icmpErrors;
+    replyPackets += p.stat[S_PACKETS + rep];
+    ambiguousPairings += p.ambiguous;
+    retransmissions = Math.max(retransmissions, p.stat[S_RETRANS] + p.stat[S_RETRANS + 1]);
+    duplicateAcks = Math.max(duplicateAcks, p.stat[S_DUP_ACKS] + p.stat[S_DUP_ACKS + 1]);
+  }
+  const replies = replyPackets - icmpErrors;
 
   let state: FlowState;
   if (protocol === 6) {
@@ -133,8 +156,8 @@ export function buildFlow(
   let resetBy: Flow['resetBy'] = null;
   if (rstReq) resetBy = 'client';
   else if (rstRep) {
-    const sawRst = (p: PerspectiveState) => p.stat[S_RST + (1 - rd(p))] > 0;
-    if (backend !== null && members.some((p) => sawRst(p) && (p === lastLeg || role(p) === 3)))
+    const sawRst = (p: PerspectiveState) => p.stat[S_RST + (1 - p.reqDir)] > 0;
+    if (backend !== null && members.some((p) => sawRst(p) && (p === lastLeg || p.roleRank === 3)))
       resetBy = 'backend';
     else if (members.some((p) => sawRst(p) && ctx.points[p.capture].role === 'node')) resetBy = 'node';
     else resetBy = 'service';
@@ -143,7 +166,7 @@ export function buildFlow(
   let first = Infinity;
   let last = -Infinity;
   for (const p of members) {
-    for (const d of [0, 1]) {
+    for (let d = 0; d < 2; d++) {
       if (p.stat[S_PACKETS + d] === 0) continue;
       first = Math.min(first, tc(p, p.stat[S_FIRST + d]));
       last = Math.max(last, tc(p, p.stat[S_LAST + d]));
@@ -152,18 +175,19 @@ export function buildFlow(
   const firstNs = absolute(ctx.baseSec, first);
 
   const perspectives: Perspective[] = [];
-  const ordered = [...members].sort((x, y) => firstOf(x) - firstOf(y) || role(x) - role(y));
-  for (const wantRequest of [true, false]) {
+  const ordered = members.slice().sort((x, y) => x.firstReqTc - y.firstReqTc || x.roleRank - y.roleRank);
+  for (let k = 0; k < 2; k++) {
+    const wantRequest = k === 0;
     for (const p of ordered) {
-      const d = wantRequest ? rd(p) : 1 - rd(p);
+      const d = wantRequest ? p.reqDir : 1 - p.reqDir;
       if (p.stat[S_SIGHTINGS + d] === 0) continue;
       perspectives.push(perspectiveOf(p, d, wantRequest, ctx));
     }
   }
 
   const handshake: Record<string, HandshakeTiming> = {};
-  for (const p of [...members].sort((x, y) => tc(x, x.synT) - tc(y, y.synT))) {
-    if (p.synDir !== rd(p) || Number.isNaN(p.synAckT)) continue;
+  for (const p of members.slice().sort((x, y) => tc(x, x.synT) - tc(y, y.synT))) {
+    if (p.synDir !== p.reqDir || Number.isNaN(p.synAckT)) continue;
     const id = ctx.captureId(p.capture);
     handshake[id] ??= {
       synToSynAckNs: String(Math.round(p.synAckT - p.synT)),
@@ -171,11 +195,8 @@ export function buildFlow(
     };
   }
 
-  const icmpSource = [clientLeg, ...members].find((p) => p.icmpError !== null);
-  const id = createHash('sha1')
-    .update(`${protocol}|${clientTuple.src}|${clientTuple.dst}|${firstNs}`)
-    .digest('hex')
-    .slice(0, 16);
+  const icmpSource = clientLeg.icmpError !== null ? clientLeg : members.find((p) => p.icmpError !== null);
+  const id = hash('sha1', `${protocol}|${clientTuple.src}|${clientTuple.dst}|${firstNs}`, 'hex').slice(0, 16);
 
   return {
     id,
@@ -198,20 +219,20 @@ export function buildFlow(
     perspectives,
     handshake,
     request: {
-      packets: clientLeg.stat[S_PACKETS + rd(clientLeg)],
-      bytes: clientLeg.stat[S_BYTES + rd(clientLeg)],
+      packets: clientLeg.stat[S_PACKETS + clientLeg.reqDir],
+      bytes: clientLeg.stat[S_BYTES + clientLeg.reqDir],
     },
     reply: {
-      packets: clientLeg.stat[S_PACKETS + (1 - rd(clientLeg))],
-      bytes: clientLeg.stat[S_BYTES + (1 - rd(clientLeg))],
+      packets: clientLeg.stat[S_PACKETS + (1 - clientLeg.reqDir)],
+      bytes: clientLeg.stat[S_BYTES + (1 - clientLeg.reqDir)],
     },
-    retransmissions: Math.max(...members.map((p) => p.stat[S_RETRANS] + p.stat[S_RETRANS + 1])),
-    duplicateAcks: Math.max(...members.map((p) => p.stat[S_DUP_ACKS] + p.stat[S_DUP_ACKS + 1])),
+    retransmissions,
+    duplicateAcks,
     communityIds: {
-      client: communityOf(clientLeg, rd(clientLeg)),
-      backend: backend !== null ? communityOf(lastLeg, rd(lastLeg)) : null,
+      client: communityOf(clientLeg, clientLeg.reqDir),
+      backend: backend !== null ? communityOf(lastLeg, lastLeg.reqDir) : null,
     },
-    ambiguousPairings: sum((p) => p.ambiguous),
+    ambiguousPairings,
   };
 }
 

@@ -92,6 +92,10 @@ export class PerspectiveState {
   readonly hops: HopAggregate[] = [];
   /** Result-building caches: the tuple text per direction. */
   tuples: { src: string; dst: string }[] | null = null;
+  /** Set when the flow is finished: its request direction here, and buildFlow's sort keys. */
+  reqDir = 0;
+  firstReqTc = 0;
+  roleRank = 0;
 
   /** Handed over in a finished flow: the index no longer finds it. */
   retired = false;
