@@ -34,5 +34,11 @@ export {
   type PcapngInterface,
   type PcapngPacket,
 } from './pcapng-writer.js';
+export {
+  flowPackets,
+  type FlowPackets,
+  type FlowPacketsCapture,
+  type FlowPacketsFlow,
+} from './flow-packets.js';
 export { renderReport, REPORT_CONTENT_TYPES, REPORT_FORMATS } from './render.js';
 export type * from './types.js';
