@@ -185,7 +185,10 @@ export class FlowsResolver {
 
   @ResolveField(() => [Translation], { description: 'What each hop changed, where, and its latency' })
   async translations(@Parent() flow: Flow, @CurrentCaller() caller: Caller, @Context() ctx: Req) {
-    return (await this.scope.loaders(ctx.req, caller).translations.load(flow.id)).map(translationObject);
+    const stored = ((flow.detail ?? {}) as { translations?: Array<{ outer?: unknown }> }).translations ?? [];
+    return (await this.scope.loaders(ctx.req, caller).translations.load(flow.id)).map((t) =>
+      translationObject(t, stored[t.position]?.outer ?? null),
+    );
   }
 
   @ResolveField('findings', () => [Finding], { description: 'Findings about this flow' })

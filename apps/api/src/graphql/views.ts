@@ -140,7 +140,8 @@ export function perspectiveObject(p: PerspectiveRecord): Perspective {
   };
 }
 
-export function translationObject(t: TranslationRecord): Translation {
+/** `outer`: the overlay header an ENCAP/DECAP added or removed (kept in the flow's detail). */
+export function translationObject(t: TranslationRecord, outer: unknown = null): Translation {
   const before = { src: t.beforeSrc, dst: t.beforeDst };
   const after = { src: t.afterSrc, dst: t.afterDst };
   return {
@@ -150,7 +151,7 @@ export function translationObject(t: TranslationRecord): Translation {
     captureId: t.captureId ?? t.capture,
     interfaces: t.interfaces,
     latencyNs: t.latencyNs?.toFixed(0) ?? null,
-    description: describeTranslation({ kind: t.kind, before, after, outer: null } as Parameters<
+    description: describeTranslation({ kind: t.kind, before, after, outer } as Parameters<
       typeof describeTranslation
     >[0]),
   };
