@@ -322,6 +322,66 @@ describe('webhooks: signed completion notifications with retries', () => {
     expect(hook.got.filter((r) => r.path === '/generated')).toHaveLength(1);
   });
 
+  it('the same over GraphQL: webhooks, webhookDeliveries, createWebhook, updateWebhook, deleteWebhook', async () => {
+    const gql = async (query: string, variables: Record<string, unknown> = {}, as = key) =>
+      (await (
+        await fetch(`${api.url}/graphql`, {
+          method: 'POST',
+          headers: bearer(as),
+          body: JSON.stringify({ query, variables }),
+        })
+      ).json()) as {
+        data?: Record<string, unknown>;
+        errors?: Array<{ message: string; extensions?: { code?: string } }>;
+      };
+
+    const listed = await gql('{ webhooks { id kind events active secretSet secret } }');
+    expect(listed.errors).toBeUndefined();
+    expect((listed.data!.webhooks as unknown[]).length).toBe(6);
+
+    const attempts = await gql(
+      'query($id: ID!, $a: ID) { webhookDeliveries(id: $id, analysis: $a) { attempt success statusCode error deliveryId } }',
+      { id: subs.flaky.id, a: succeeded },
+    );
+    expect(
+      (attempts.data!.webhookDeliveries as Array<{ attempt: number; statusCode: number }>)
+        .map((d) => [d.attempt, d.statusCode])
+        .sort((x, y) => x[0] - y[0]),
+    ).toEqual([
+      [1, 503],
+      [2, 503],
+      [3, 200],
+    ]);
+
+    const create = `mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { id kind events secretSet secret } }`;
+    const read = (await issueKey(stack.databaseUrl, 'hooks', 'read')).key;
+    const denied = await gql(create, { input: { url: `${hook.url}/gql` } }, read);
+    expect(denied.errors?.[0].message).toMatch(/needs a write key/);
+    const bad = await gql(create, { input: { url: 'gopher://x' } });
+    expect(bad.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_REQUEST' } });
+    const created = await gql(create, { input: { url: `${hook.url}/gql`, events: ['analysis.failed'] } });
+    const made = created.data!.createWebhook as {
+      id: string;
+      kind: string;
+      events: string[];
+      secret: string;
+    };
+    expect(made).toMatchObject({ kind: 'generic', events: ['analysis.failed'], secretSet: true });
+    expect(made.secret).toMatch(/^whsec_/);
+
+    const paused = await gql(
+      'mutation($id: ID!) { updateWebhook(id: $id, input: { active: false }) { active secret } }',
+      {
+        id: made.id,
+      },
+    );
+    expect(paused.data!.updateWebhook).toEqual({ active: false, secret: null });
+    const deleted = await gql('mutation($id: ID!) { deleteWebhook(id: $id) }', { id: made.id });
+    expect(deleted.data!.deleteWebhook).toBe(true);
+    const again = await gql('mutation($id: ID!) { deleteWebhook(id: $id) }', { id: made.id });
+    expect(again.errors?.[0]).toMatchObject({ extensions: { code: 'NOT_FOUND' } });
+  });
+
   it("another project's subscriptions do not exist for it", async () => {
     const other = (await issueKey(stack.databaseUrl, 'elsewhere', 'write')).key;
     for (const path of [`/v1/webhooks/${subs.generic.id}`, `/v1/webhooks/${subs.generic.id}/deliveries`])
