@@ -24,8 +24,15 @@ function header(req: Request, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function refuse(reason: string): UnauthorizedException {
-  return new UnauthorizedException({ code: 'UNAUTHENTICATED', message: `chat request refused: ${reason}` });
+/**
+ * One answer for every refusal, so callers learn nothing about which teams are configured; the
+ * reason goes to the api log for whoever sets the integration up.
+ */
+function refuse(): UnauthorizedException {
+  return new UnauthorizedException({
+    code: 'UNAUTHENTICATED',
+    message: 'chat request not verified (signature, timestamp, token or team); the api log says why',
+  });
 }
 
 /**
@@ -50,12 +57,15 @@ export class ChatopsController {
   async slack(@Req() req: ChatRequest, @Res() res: Response): Promise<void> {
     const teamId = field(req.body, 'team_id');
     const found = teamId ? await this.settings.findByTeam(teamId) : null;
-    if (!req.rawBody) throw refuse('expected a signed application/x-www-form-urlencoded body');
+    if (!req.rawBody) {
+      this.logger.warn('slack request without a form or JSON body');
+      throw refuse();
+    }
     if (!found?.slackSigningSecret) {
       this.logger.warn(
         `slack request for team ${teamId ?? '(none)'}: no project has this team with a signing secret`,
       );
-      throw refuse(`team ${teamId ?? '(none)'} is not mapped to a project with a Slack signing secret`);
+      throw refuse();
     }
     const verdict = verifySlackSignature({
       signingSecret: found.slackSigningSecret,
@@ -65,7 +75,7 @@ export class ChatopsController {
     });
     if (!verdict.ok) {
       this.logger.warn(`slack request for team ${teamId}: ${verdict.reason}`);
-      throw refuse(verdict.reason);
+      throw refuse();
     }
     if (field(req.body, 'ssl_check') === '1') {
       res.status(200).json({});
@@ -88,7 +98,7 @@ export class ChatopsController {
       : ({ ok: false, reason: `team ${teamId ?? '(none)'} is not mapped to a project` } as const);
     if (!verdict.ok) {
       this.logger.warn(`mattermost request for team ${teamId ?? '(none)'}: ${verdict.reason}`);
-      throw refuse(verdict.reason);
+      throw refuse();
     }
     await this.answer(req, res, found!, field(req.body, 'command') || '/natlens', mattermostMessage);
   }
