@@ -61,6 +61,7 @@ export class Correlator {
   private readonly recentNext: number[];
   /** Captures taken at an endpoint (client, backend...) rather than on a node's path. */
   private readonly endpoint: boolean[];
+  private readonly lookupKey: TupleKey = { lo: '', hi: '', ports: 0, outer: '' };
 
   constructor(
     readonly points: readonly CapturePoint[],
@@ -134,8 +135,9 @@ export class Correlator {
     }
     const idle = protocol === 6 ? this.options.tcpIdleNs : this.options.otherIdleNs;
     if (ps === undefined || ps.isReusedBy(p, t, idle)) {
+      // Looked up with a scratch key; a new perspective keeps a copy.
       const key = TupleIndex.key(
-        { lo: '', hi: '', ports: 0, outer: '' },
+        this.lookupKey,
         protocol,
         src,
         sport,
@@ -150,8 +152,9 @@ export class Correlator {
       ps = index.get(key);
       if (ps !== undefined && ps.isReusedBy(p, t, idle)) ps = undefined;
       if (ps === undefined) {
-        ps = this.newPerspective(key, capture, protocol, src, sport, dst, dport, p, icmpError);
-        index.set(key, ps);
+        const own: TupleKey = { lo: key.lo, hi: key.hi, ports: key.ports, outer: key.outer };
+        ps = this.newPerspective(own, capture, protocol, src, sport, dst, dport, p, icmpError);
+        index.set(own, ps);
       }
       recent[this.recentNext[capture]] = ps;
       this.recentNext[capture] = (this.recentNext[capture] + 1) % RECENT;

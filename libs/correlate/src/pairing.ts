@@ -73,7 +73,7 @@ export class PairingWindow {
         g.ambiguous = true;
       }
     }
-    best.sightings.push(s);
+    best.add(s);
     return best;
   }
 
@@ -138,7 +138,7 @@ export class PairingWindow {
     for (const s of g.sightings) this.freeSightings.push(s);
     g.sightings.length = 0;
     g.older = g.newer = null;
-    g.ambiguous = false;
+    g.ambiguous = g.unsorted = false;
     this.freeGroups.push(g);
   }
 }

@@ -94,7 +94,7 @@ export class PerspectiveState {
   tuples: { src: string; dst: string }[] | null = null;
   /** Set when the flow is finished: its request direction here, and buildFlow's sort keys. */
   reqDir = 0;
-  firstReqTc = 0;
+  firstReqTc = NaN;
   roleRank = 0;
 
   /** Handed over in a finished flow: the index no longer finds it. */

@@ -31,10 +31,21 @@ export class PacketGroup {
   newer: PacketGroup | null = null;
   /** Another open group was about as good a match for one of the sightings. */
   ambiguous = false;
+  /**
+   * A sighting was added out of order. Merged input arrives in time order, so this is rare, and
+   * checking on add (the previous sighting is in cache then) saves the sort a cold pass at close.
+   */
+  unsorted = false;
   /** Index key (31 bits, a small integer for the Map) and the rest of the fingerprint. */
   key = 0;
   fp2 = 0;
   firstTc = 0;
+
+  add(s: Sighting): void {
+    const list = this.sightings;
+    if (list.length > 0 && after(list[list.length - 1], s)) this.unsorted = true;
+    list.push(s);
+  }
 
   /**
    * Orders sightings as the packet travelled: by reference time, then file order, then rank.
@@ -44,7 +55,9 @@ export class PacketGroup {
    */
   sortByTime(uncertainty: (a: number, b: number) => number): Sighting[] {
     const s = this.sightings;
-    insertionSort(s, after);
+    // In order already if no sighting came after one it should precede (insertion sort moves
+    // nothing then).
+    if (this.unsorted) insertionSort(s, after);
     const domain = s[0].domain;
     let multi = false;
     for (let i = 1; i < s.length; i++) if (s[i].domain !== domain) multi = true;
