@@ -2,14 +2,11 @@
 // runs, with an error that says what the limit is and how far over it the query went.
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
-  getNamedType,
-  getNullableType,
   GraphQLError,
-  isListType,
-  isObjectType,
   Kind,
   type DocumentNode,
   type FragmentDefinitionNode,
+  type GraphQLField,
   type GraphQLNamedType,
   type GraphQLSchema,
   type SelectionSetNode,
@@ -22,6 +19,26 @@ export const MAX_COMPLEXITY = 100_000;
 const LIST_GUESS = 10;
 /** Page size assumed for a connection asked without `first`. */
 const DEFAULT_PAGE = 50;
+
+// Types are read by their printed form ("[Flow!]!") rather than graphql's instanceof helpers, which
+// refuse a schema built by another copy of the graphql module (as test runners may load).
+function fieldOf(
+  type: GraphQLNamedType | null | undefined,
+  name: string,
+): GraphQLField<unknown, unknown> | undefined {
+  const fields = (type as { getFields?: () => Record<string, GraphQLField<unknown, unknown>> } | null)
+    ?.getFields;
+  return typeof fields === 'function' ? fields.call(type)[name] : undefined;
+}
+
+const isList = (field: GraphQLField<unknown, unknown>) => String(field.type).startsWith('[');
+
+function namedType(
+  schema: GraphQLSchema,
+  field: GraphQLField<unknown, unknown>,
+): GraphQLNamedType | undefined {
+  return schema.getType(String(field.type).replace(/[[\]!]/g, '')) ?? undefined;
+}
 
 interface Cost {
   depth: number;
@@ -69,8 +86,7 @@ export function measure(
       if (selection.kind === Kind.FIELD) {
         const name = selection.name.value;
         if (name.startsWith('__')) continue;
-        const field = type && isObjectType(type) ? type.getFields()[name] : undefined;
-        const nullable = field ? getNullableType(field.type) : undefined;
+        const field = fieldOf(type, name);
         const first = selection.arguments?.find((a) => a.name.value === 'first');
         const firstValue = first ? value(first.value) : undefined;
         const isConnection = !!field?.args.some((a) => a.name === 'first');
@@ -79,11 +95,11 @@ export function measure(
             ? firstValue
             : isConnection
               ? DEFAULT_PAGE
-              : nullable && isListType(nullable) && name !== 'edges'
+              : field && isList(field) && name !== 'edges'
                 ? LIST_GUESS
                 : 1;
         const below = selection.selectionSet
-          ? walk(selection.selectionSet, field ? getNamedType(field.type) : null, seen)
+          ? walk(selection.selectionSet, field ? namedType(schema, field) : null, seen)
           : { depth: 0, complexity: 0 };
         depth = Math.max(depth, 1 + below.depth);
         complexity += 1 + multiplier * below.complexity;
