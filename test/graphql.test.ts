@@ -2,7 +2,7 @@
 // analysed, then asked the seed article's questions. Filters return exactly the flows the ground
 // truth names, pages are stable, another project sees nothing, deep or huge queries are refused,
 // mutations and the progress subscription drive an analysis.
-import { openAsBlob } from 'node:fs';
+import { openAsBlob, readFileSync } from 'node:fs';
 import { createClient } from 'graphql-ws';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -436,6 +436,26 @@ describe('GraphQL API over the fixture analyses', () => {
       /^(Flow|Analysis|Service|Finding|Perspective|Translation|Sighting)/.test(t.name),
     );
     for (const t of ours) expect(t.description, t.name).toBeTruthy();
+  });
+
+  it("the README's example queries run and answer", async () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## GraphQL'));
+    const block = /```graphql\n([\s\S]*?)```/.exec(section.slice(section.indexOf('seed article')))![1];
+    const operations = block.split(/\n(?=# \d\.)/).filter((op) => /query \w+/.test(op));
+    expect(operations).toHaveLength(5);
+    const answers: Record<string, unknown> = {};
+    for (const op of operations) {
+      const name = /query (\w+)/.exec(op)![1];
+      const dir = /WhatFailed|WhereDidItStop/.test(name) ? DIAGNOSTICS : CLUSTERIP;
+      answers[name] = await data(op, { id: analyses[dir].id });
+    }
+    const which = answers.WhichPod as { flows: { edges: Array<{ node: { backendPod: string } }> } };
+    expect(which.flows.edges.map((e) => e.node.backendPod)).toEqual(['network-test/nginx-54c98b4f84-p9w4d']);
+    const node = answers.WhatDidTheNodeDo as { flows: { totalCount: number } };
+    expect(node.flows.totalCount).toBe(groundTruth(CLUSTERIP).connections.length);
+    expect((answers.WhatFailed as { findings: unknown[] }).findings.length).toBeGreaterThan(0);
+    expect((answers.WhereDidItStop as { flows: { edges: unknown[] } }).flows.edges.length).toBeGreaterThan(0);
   });
 
   it('createAnalysis, analysisProgress over graphql-ws, rerunAnalysis and deleteAnalysis', async () => {
