@@ -18,6 +18,11 @@ export interface Config {
   rateLimitAnalysesPerMinute: number;
   /** How long a worker's job lock lives without renewal: a killed worker's job is retried after it. */
   workerLockMs: number;
+  /** How chat servers and webhook receivers reach the api (report links); null: derived per request. */
+  publicUrl: string | null;
+  /** Completion notifications: first retry delay (doubled per retry) and per-attempt timeout. */
+  notificationBackoffMs: number;
+  notificationTimeoutMs: number;
 }
 
 export const DEFAULTS = {
@@ -33,6 +38,9 @@ export const DEFAULTS = {
   RATE_LIMIT_UPLOADS_PER_MINUTE: '120',
   RATE_LIMIT_ANALYSES_PER_MINUTE: '30',
   WORKER_LOCK_MS: '30000',
+  PUBLIC_URL: '',
+  NOTIFICATION_BACKOFF_MS: '5000',
+  NOTIFICATION_TIMEOUT_MS: '10000',
 } as const;
 
 export class ConfigError extends Error {
@@ -81,6 +89,13 @@ export function loadConfig(env: Env = process.env): Config {
     return DEFAULTS[key] === 'true';
   };
 
+  const optionalUrl = (key: 'PUBLIC_URL'): string | null => {
+    const raw = get(key);
+    if (!raw) return null;
+    if (!/^https?:\/\/[^/\s]+/.test(raw)) problems.push(`${key}=${raw}: expected an http(s):// URL`);
+    return raw.replace(/\/+$/, '');
+  };
+
   const logLevel = get('LOG_LEVEL');
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
     problems.push(`LOG_LEVEL=${logLevel}: expected debug, info, warn or error`);
@@ -101,6 +116,9 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitUploadsPerMinute: integer('RATE_LIMIT_UPLOADS_PER_MINUTE', 1, 1_000_000),
     rateLimitAnalysesPerMinute: integer('RATE_LIMIT_ANALYSES_PER_MINUTE', 1, 1_000_000),
     workerLockMs: integer('WORKER_LOCK_MS', 1000, 3_600_000),
+    publicUrl: optionalUrl('PUBLIC_URL'),
+    notificationBackoffMs: integer('NOTIFICATION_BACKOFF_MS', 10, 3_600_000),
+    notificationTimeoutMs: integer('NOTIFICATION_TIMEOUT_MS', 100, 600_000),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -69,6 +69,5 @@ export interface DeliverJobData {
   notice: AnalysisNotice;
 }
 
-/** A receiver gets 6 tries over about 2.5 minutes at the default delay (5 s, 10 s, 20 s, ...). */
+/** A receiver gets 6 tries over about 2.5 minutes at the default NOTIFICATION_BACKOFF_MS (5 s, 10 s, 20 s, ...). */
 export const NOTIFICATION_ATTEMPTS = 6;
-export const NOTIFICATION_BACKOFF_MS = 5000;

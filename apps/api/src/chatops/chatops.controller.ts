@@ -1,7 +1,9 @@
-import { Controller, HttpCode, Logger, Post, Req, Res, UnauthorizedException } from '@nestjs/common';
+import { Controller, HttpCode, Inject, Logger, Post, Req, Res, UnauthorizedException } from '@nestjs/common';
 import { ApiExcludeEndpoint } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import type { Config } from '#config';
 import { ChatSettingsRepository, type ChatSettings, type Project } from '#persistence';
+import { CONFIG } from '#platform';
 import { Public } from '../auth/auth.guard.js';
 import { ChatCommandsService, type ChatContext } from './commands.service.js';
 import { mattermostMessage, slackMessage } from './render.js';
@@ -48,6 +50,7 @@ export class ChatopsController {
   constructor(
     private readonly settings: ChatSettingsRepository,
     private readonly commands: ChatCommandsService,
+    @Inject(CONFIG) private readonly config: Config,
   ) {}
 
   @Post('slack')
@@ -113,7 +116,7 @@ export class ChatopsController {
     const ctx: ChatContext = {
       projectId: settings.projectId,
       projectName: settings.project.name,
-      publicUrl: publicUrl(req),
+      publicUrl: publicUrl(req, this.config.publicUrl),
       command,
     };
     const input = field(req.body, 'text') ?? '';
@@ -174,9 +177,8 @@ export class ChatopsController {
 }
 
 /** PUBLIC_URL when set, else the scheme and host the chat server used to reach us. */
-function publicUrl(req: Request): string {
-  const configured = process.env.PUBLIC_URL?.trim();
-  if (configured) return configured.replace(/\/+$/, '');
+function publicUrl(req: Request, configured: string | null): string {
+  if (configured) return configured;
   const proto = header(req, 'x-forwarded-proto')?.split(',')[0]?.trim() || req.protocol;
   const host = header(req, 'x-forwarded-host')?.split(',')[0]?.trim() || header(req, 'host') || '127.0.0.1';
   return `${proto}://${host}`;

@@ -1,10 +1,9 @@
-import { NOTIFICATION_BACKOFF_MS } from '#jobs';
+import { loadConfig, type Config } from '#config';
 
 /**
- * Notification settings read from the environment (optional, with defaults):
- * - PUBLIC_URL: how receivers reach the api, for report links (default http://127.0.0.1:$PORT).
- * - NOTIFICATION_BACKOFF_MS: first retry delay, doubled on each retry (default 5000).
- * - NOTIFICATION_TIMEOUT_MS: how long one attempt waits for the receiver (default 10000).
+ * Notification settings from the validated configuration (libs/config):
+ * PUBLIC_URL (report links; default http://127.0.0.1:$PORT), NOTIFICATION_BACKOFF_MS (first retry
+ * delay, doubled on each retry) and NOTIFICATION_TIMEOUT_MS (one attempt's wait for the receiver).
  */
 export interface NotificationSettings {
   publicUrl: string;
@@ -12,20 +11,10 @@ export interface NotificationSettings {
   timeoutMs: number;
 }
 
-export function notificationSettings(
-  env: Record<string, string | undefined> = process.env,
-): NotificationSettings {
-  const int = (raw: string | undefined, fallback: number, min: number): number => {
-    const n = Number(raw);
-    return raw && /^\d+$/.test(raw.trim()) && n >= min ? n : fallback;
-  };
-  const publicUrl = (env.PUBLIC_URL?.trim() || `http://127.0.0.1:${env.PORT?.trim() || '3000'}`).replace(
-    /\/+$/,
-    '',
-  );
+export function notificationSettings(config: Config = loadConfig()): NotificationSettings {
   return {
-    publicUrl,
-    backoffMs: int(env.NOTIFICATION_BACKOFF_MS, NOTIFICATION_BACKOFF_MS, 10),
-    timeoutMs: int(env.NOTIFICATION_TIMEOUT_MS, 10_000, 100),
+    publicUrl: config.publicUrl ?? `http://127.0.0.1:${config.port}`,
+    backoffMs: config.notificationBackoffMs,
+    timeoutMs: config.notificationTimeoutMs,
   };
 }
