@@ -47,7 +47,8 @@ const ICMP_ECHO = new Set([0, 8, 128, 129]);
 export class Correlator {
   /** Perspectives of flows not yet retired (handed to `retire` once idle). */
   private live: PerspectiveState[] = [];
-  private nextPerspectiveId = 0;
+  /** Retired perspectives, reused for new ones. */
+  private readonly freePerspectives: PerspectiveState[] = [];
   private readonly index: TupleIndex[];
   private readonly pairing: PairingWindow;
   readonly packets: number[];
@@ -152,9 +153,8 @@ export class Correlator {
       ps = index.get(key);
       if (ps !== undefined && ps.isReusedBy(p, t, idle)) ps = undefined;
       if (ps === undefined) {
-        const own: TupleKey = { lo: key.lo, hi: key.hi, ports: key.ports, outer: key.outer };
-        ps = this.newPerspective(own, capture, protocol, src, sport, dst, dport, p, icmpError);
-        index.set(own, ps);
+        ps = this.newPerspective(key, capture, protocol, src, sport, dst, dport, p, icmpError);
+        index.set(ps.key, ps);
       }
       recent[this.recentNext[capture]] = ps;
       this.recentNext[capture] = (this.recentNext[capture] + 1) % RECENT;
@@ -196,22 +196,19 @@ export class Correlator {
     icmpError: boolean,
   ): PerspectiveState {
     // Endpoint a is whoever sent first (for an ICMP error: the sender of the quoted packet).
-    const [a, ap, b, bp] = icmpError ? [dst, dport, src, sport] : [src, sport, dst, dport];
-    const ps = new PerspectiveState(
-      this.nextPerspectiveId++,
+    const ps = (this.freePerspectives.pop() ?? new PerspectiveState()).init(
       key,
       capture,
       this.domains[capture],
       protocol,
-      a,
-      ap,
-      b,
-      bp,
+      icmpError ? dst : src,
+      icmpError ? dport : sport,
+      icmpError ? src : dst,
+      icmpError ? sport : dport,
       p.tunnel,
       p.outerSrc,
       p.outerDst,
       p.vni,
-      icmpError,
     );
     this.live.push(ps);
     return ps;
@@ -268,7 +265,13 @@ export class Correlator {
     }
     live.length = kept;
     for (const members of done) findRoot(members[0]).sweepMembers = null;
-    if (done.length) this.retire(done);
+    if (done.length === 0) return;
+    this.retire(done);
+    // Built and handed over: nothing refers to these any more but the recent-perspective caches,
+    // where a stand-in that never matches takes their place (a recycled one could match again).
+    for (const recent of this.recent)
+      for (let i = 0; i < recent.length; i++) if (recent[i].retired) recent[i] = RETIRED;
+    for (const members of done) for (const p of members) this.freePerspectives.push(p);
   }
 
   private closeGroup(g: PacketGroup): void {
@@ -315,6 +318,9 @@ export class Correlator {
 }
 
 const RECENT = 4;
+/** Stands in for retired perspectives in the recent caches: never matches (retired). */
+const RETIRED = new PerspectiveState();
+RETIRED.retired = true;
 /** How often (capture time) idle flows are looked for. */
 const RETIRE_EVERY_NS = 2e9;
 

@@ -55,10 +55,12 @@ const S_NEXT_SEQ = 20;
 const S_LAST_ACK = 22;
 const S_LAST_WIN = 24;
 
+// prettier-ignore
+const INITIAL_STATS = [0, 0, 0, 0, 0, 0, NaN, NaN, NaN, NaN, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NaN, NaN, NaN, NaN, NaN, NaN];
+
 /** A plain array of doubles: small typed arrays get an off-heap buffer each, costly to collect. */
 function newStats(): number[] {
-  // prettier-ignore
-  return [0, 0, 0, 0, 0, 0, NaN, NaN, NaN, NaN, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NaN, NaN, NaN, NaN, NaN, NaN];
+  return INITIAL_STATS.slice();
 }
 
 export class PerspectiveState {
@@ -105,25 +107,75 @@ export class PerspectiveState {
   sweepClosed = false;
   sweepMembers: PerspectiveState[] | null = null;
 
-  constructor(
-    readonly id: number,
-    /** Its key in the capture's tuple index. */
-    readonly key: TupleKey,
-    readonly capture: number,
-    readonly domain: number,
-    readonly protocol: number,
-    readonly aAddr: string,
-    readonly aPort: number,
-    readonly bAddr: string,
-    readonly bPort: number,
-    /** The outer header (TUNNEL_* and addresses as first seen), 0 when not tunnelled. */
-    readonly tunnel: number,
-    readonly outerSrc: string,
-    readonly outerDst: string,
-    readonly vni: number,
-    /** Created by an ICMP error quoting this tuple (the quoted packet went a -> b). */
-    readonly fromIcmpError: boolean,
-  ) {}
+  // What the perspective is; set by init(): the object is pooled and reused once retired (its
+  // state lives for seconds, long enough to be copied by every young-generation collection).
+  /** Its key in the capture's tuple index (owned: init() copies into it). */
+  readonly key: TupleKey = { lo: '', hi: '', ports: 0, outer: '' };
+  capture = 0;
+  domain = 0;
+  protocol = 0;
+  aAddr = '';
+  aPort = 0;
+  bAddr = '';
+  bPort = 0;
+  /** The outer header (TUNNEL_* and addresses as first seen), 0 when not tunnelled. */
+  tunnel = 0;
+  outerSrc = '';
+  outerDst = '';
+  vni = 0;
+
+  /** Starts a new perspective in this object, new or recycled: every field is reset. */
+  init(
+    key: TupleKey,
+    capture: number,
+    domain: number,
+    protocol: number,
+    aAddr: string,
+    aPort: number,
+    bAddr: string,
+    bPort: number,
+    tunnel: number,
+    outerSrc: string,
+    outerDst: string,
+    vni: number,
+  ): this {
+    this.key.lo = key.lo;
+    this.key.hi = key.hi;
+    this.key.ports = key.ports;
+    this.key.outer = key.outer;
+    this.capture = capture;
+    this.domain = domain;
+    this.protocol = protocol;
+    this.aAddr = aAddr;
+    this.aPort = aPort;
+    this.bAddr = bAddr;
+    this.bPort = bPort;
+    this.tunnel = tunnel;
+    this.outerSrc = outerSrc;
+    this.outerDst = outerDst;
+    this.vni = vni;
+    this.parent = this;
+    this.parity = this.rank = 0;
+    for (let i = 0; i < INITIAL_STATS.length; i++) this.stat[i] = INITIAL_STATS[i];
+    this.cross = null;
+    this.synCount = 0;
+    this.synDir = -1;
+    this.synSeq = 0;
+    this.synT = this.synAckT = this.ackT = NaN;
+    this.icmpErrors = 0;
+    this.icmpError = null;
+    this.ambiguous = 0;
+    this.ifaces.length = this.ifNames.length = this.evidence.length = this.hops.length = 0;
+    this.tuples = null;
+    this.reqDir = this.roleRank = 0;
+    this.firstReqTc = NaN;
+    this.retired = false;
+    this.sweep = 0;
+    this.sweepLast = -Infinity;
+    this.sweepClosed = false;
+    this.sweepMembers = null;
+    return this;
+  }
 
   /** A sighting of a packet not yet seen at this perspective (not an interface duplicate). */
   countPacket(p: CorrelatePacket, dir: number, t: number): void {
