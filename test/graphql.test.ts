@@ -438,6 +438,27 @@ describe('GraphQL API over the fixture analyses', () => {
     for (const t of ours) expect(t.description, t.name).toBeTruthy();
   });
 
+  it('createAnalysis has the same per-key rate limit as POST /v1/analyses', async () => {
+    const limited = await stack.startApi({ RATE_LIMIT_ANALYSES_PER_MINUTE: '1' });
+    const fresh = (await issueKey(stack.databaseUrl, 'graphql', 'write')).key;
+    const create = async () => {
+      const res = await fetch(`${limited.url}/graphql`, {
+        method: 'POST',
+        headers: bearer(fresh),
+        body: JSON.stringify({
+          query: `mutation($input: CreateAnalysisInput!) { createAnalysis(input: $input) { id } }`,
+          variables: { input: { captures: ['00000000-0000-4000-8000-000000000000'] } },
+        }),
+      });
+      return ((await res.json()) as GqlResult<unknown>).errors?.[0];
+    };
+    expect((await create())?.extensions?.code).toBe('NOT_FOUND');
+    const second = await create();
+    expect(second?.extensions?.code).toBe('TOO_MANY_REQUESTS');
+    expect(second?.message).toMatch(/may make 1 analyses a minute/);
+    await limited.stop('SIGKILL');
+  });
+
   it("the README's example queries run and answer", async () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     const section = readme.slice(readme.indexOf('## GraphQL'));

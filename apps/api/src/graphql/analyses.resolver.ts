@@ -17,6 +17,10 @@ import {
   FlowsQueryRepository,
   SnapshotsRepository,
 } from '#persistence';
+import { Inject } from '@nestjs/common';
+import { GraphQLError } from 'graphql';
+import type { Config } from '#config';
+import { CONFIG, RateLimiter } from '#platform';
 import { CurrentCaller, RequireRole, type Caller } from '../auth/auth.guard.js';
 import { AnalysesService } from '../analyses/analyses.service.js';
 import { asGraphql, badInput, GraphqlScope, notFound, pageSize } from './scope.js';
@@ -43,6 +47,8 @@ export class AnalysesResolver {
     private readonly repo: FlowsQueryRepository,
     private readonly capturesRepo: CapturesRepository,
     private readonly snapshotsRepo: SnapshotsRepository,
+    private readonly limiter: RateLimiter,
+    @Inject(CONFIG) private readonly config: Config,
   ) {}
 
   @Query(() => Analysis, {
@@ -133,6 +139,16 @@ export class AnalysesResolver {
     const ids = [...input.captures, ...(input.snapshots ?? [])];
     if (!input.captures.length) throw badInput('captures: at least one capture id');
     for (const id of ids) if (!UUID.test(id)) throw badInput(`${id} is not an id`);
+    // The same per-key budget as POST /v1/analyses.
+    const limit = this.config.rateLimitAnalysesPerMinute;
+    const decision = await this.limiter.hit(caller.keyId, 'analyses', limit);
+    if (!decision.allowed)
+      throw new GraphQLError(
+        `this key may make ${limit} analyses a minute; retry in ${decision.retryAfter} s`,
+        {
+          extensions: { code: 'TOO_MANY_REQUESTS', retryAfter: decision.retryAfter },
+        },
+      );
     const row = await asGraphql(() =>
       this.service.create(caller, {
         name: input.name ?? null,
