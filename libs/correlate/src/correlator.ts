@@ -276,13 +276,13 @@ export class Correlator {
 
   private closeGroup(g: PacketGroup): void {
     const ss = g.sortByTime(this.uncertainty);
-    const n = ss.length;
+    const n = g.count;
     const first = ss[0];
     let oneCapture = true;
     for (let i = 1; i < n; i++) if (ss[i].capture !== first.capture) oneCapture = false;
     if (oneCapture) first.p.stat[S_UNPAIRED + first.dir]++;
     if (n === 1) return;
-    this.sampleClock(ss);
+    this.sampleClock(ss, n);
     if (g.ambiguous) {
       first.p.ambiguous++;
       return;
@@ -304,9 +304,9 @@ export class Correlator {
    * Keeps, per perspective, direction and next domain, one packet that crossed between clock
    * domains: the last sighting before the crossing and the first after it (the tightest bracket).
    */
-  private sampleClock(ss: Sighting[]): void {
+  private sampleClock(ss: Sighting[], n: number): void {
     // Every crossing of the packet's path (client, node, backend on three clocks: two).
-    next: for (let i = 1; i < ss.length; i++) {
+    next: for (let i = 1; i < n; i++) {
       const a = ss[i - 1];
       const b = ss[i];
       if (a.domain === b.domain) continue;
@@ -386,7 +386,7 @@ function matches(
 
 function seenBefore(g: PacketGroup, s: Sighting): boolean {
   const list = g.sightings;
-  for (let i = 0; i < list.length - 1; i++) if (list[i].p === s.p) return true;
+  for (let i = 0; i < g.count - 1; i++) if (list[i].p === s.p) return true;
   return false;
 }
 

@@ -83,7 +83,8 @@ export class PairingWindow {
     const sRoot = findRoot(s.p);
     let lastP = null;
     let xRoot = sRoot;
-    for (const x of g.sightings) {
+    for (let k = 0; k < g.count; k++) {
+      const x = g.sightings[k];
       const gap = Math.abs(s.tc - x.tc);
       if (x.capture === s.capture && x.ifIndex === s.ifIndex && x.pktType === s.pktType) {
         // One interface sees a packet pass one way once: a repeat there is another packet.
@@ -135,8 +136,8 @@ export class PairingWindow {
     else this.open.delete(g.key);
     this.close(g);
     // Recycle: the close callback keeps nothing of the group or its sightings.
-    for (const s of g.sightings) this.freeSightings.push(s);
-    g.sightings.length = 0;
+    for (let k = 0; k < g.count; k++) this.freeSightings.push(g.sightings[k]);
+    g.count = 0;
     g.older = g.newer = null;
     g.ambiguous = g.unsorted = false;
     this.freeGroups.push(g);

@@ -25,7 +25,12 @@ export class Sighting {
 
 /** Pooled like sightings. */
 export class PacketGroup {
+  /**
+   * The sightings are sightings[0 .. count): the array is kept across reuses with stale slots
+   * past `count`, since `length = 0` would drop its storage and the next push allocate anew.
+   */
   readonly sightings: Sighting[] = [];
+  count = 0;
   /** The previous (older) and next (newer) open groups with the same fingerprint key. */
   older: PacketGroup | null = null;
   newer: PacketGroup | null = null;
@@ -42,9 +47,10 @@ export class PacketGroup {
   firstTc = 0;
 
   add(s: Sighting): void {
-    const list = this.sightings;
-    if (list.length > 0 && after(list[list.length - 1], s)) this.unsorted = true;
-    list.push(s);
+    const n = this.count;
+    if (n > 0 && after(this.sightings[n - 1], s)) this.unsorted = true;
+    this.sightings[n] = s;
+    this.count = n + 1;
   }
 
   /**
@@ -55,44 +61,52 @@ export class PacketGroup {
    */
   sortByTime(uncertainty: (a: number, b: number) => number): Sighting[] {
     const s = this.sightings;
+    const n = this.count;
     // In order already if no sighting came after one it should precede (insertion sort moves
     // nothing then).
-    if (this.unsorted) insertionSort(s, after);
+    if (this.unsorted) insertionSort(s, n, after);
     const domain = s[0].domain;
     let multi = false;
-    for (let i = 1; i < s.length; i++) if (s[i].domain !== domain) multi = true;
+    for (let i = 1; i < n; i++) if (s[i].domain !== domain) multi = true;
     if (!multi) return s;
     // Domains by the middle of their sightings (for two blocks, the order whose crossing gap
     // is the larger); blocks keep that order if no sighting is clearly out of it.
     const domains = DOMAINS;
-    domains.length = 0;
-    for (const x of s) {
+    domainCount = 0;
+    for (let k = 0; k < n; k++) {
+      const x = s[k];
       // Sorted by time: a domain's first sighting is its earliest, its last its latest.
-      const i = domains.indexOf(x.domain);
+      const i = domainIndex(x.domain);
       if (i < 0) {
-        MIN[domains.length] = MAX[domains.length] = x.tc;
-        domains.push(x.domain);
+        MIN[domainCount] = MAX[domainCount] = x.tc;
+        domains[domainCount++] = x.domain;
       } else MAX[i] = x.tc;
     }
-    for (let i = 1; i < domains.length; i++) {
+    for (let i = 1; i < domainCount; i++) {
       for (let j = i; j > 0 && MIN[j - 1] + MAX[j - 1] > MIN[j] + MAX[j]; j--) {
         swap(domains, j);
         swap(MIN, j);
         swap(MAX, j);
       }
     }
-    for (let i = 0; i < domains.length; i++)
-      for (let j = i + 1; j < domains.length; j++)
+    for (let i = 0; i < domainCount; i++)
+      for (let j = i + 1; j < domainCount; j++)
         if (MAX[i] > MIN[j] + uncertainty(domains[i], domains[j])) return s;
-    insertionSort(s, byDomainBlock);
+    insertionSort(s, n, byDomainBlock);
     return s;
   }
 }
 
-// Scratch space for sortByTime (groups are sorted one at a time).
+// Scratch space for sortByTime (groups are sorted one at a time): DOMAINS[0 .. domainCount).
 const DOMAINS: number[] = [];
+let domainCount = 0;
 const MIN: number[] = [];
 const MAX: number[] = [];
+
+function domainIndex(domain: number): number {
+  for (let i = 0; i < domainCount; i++) if (DOMAINS[i] === domain) return i;
+  return -1;
+}
 
 function swap(a: number[], j: number): void {
   const x = a[j - 1];
@@ -101,11 +115,11 @@ function swap(a: number[], j: number): void {
 }
 
 function byDomainBlock(a: Sighting, b: Sighting): boolean {
-  return a.domain !== b.domain && DOMAINS.indexOf(a.domain) > DOMAINS.indexOf(b.domain);
+  return a.domain !== b.domain && domainIndex(a.domain) > domainIndex(b.domain);
 }
 
-function insertionSort(s: Sighting[], after: (a: Sighting, b: Sighting) => boolean): void {
-  for (let i = 1; i < s.length; i++) {
+function insertionSort(s: Sighting[], n: number, after: (a: Sighting, b: Sighting) => boolean): void {
+  for (let i = 1; i < n; i++) {
     const x = s[i];
     let j = i - 1;
     while (j >= 0 && after(s[j], x)) {
