@@ -176,6 +176,14 @@ describe('GraphQL API over the fixture analyses', () => {
         await flows(CLUSTERIP, { ip, pod: truth.find((c) => c.backend_pod !== pod)!.backend_pod }),
       ).toEqual([]);
     }
+    // A client pod: its address (from the snapshot) on any side.
+    const fromClient = await flows(CLUSTERIP, { ip: '10.233.66.94' });
+    expect(fromClient.length).toBeGreaterThanOrEqual(truth.length);
+    expect(clients(await flows(CLUSTERIP, { pod: 'network-test/client-pod' }))).toEqual(clients(fromClient));
+    expect(clients(await flows(CLUSTERIP, { pod: 'client-pod', service: 'network-test/nginx' }))).toEqual(
+      clients(all),
+    );
+    expect(await flows(CLUSTERIP, { pod: 'no-such-pod' })).toEqual([]);
     // Time range: the flows active in a window, from their own timestamps.
     const ordered = [...all].sort((a, b) => (BigInt(a.firstNs) < BigInt(b.firstNs) ? -1 : 1));
     const from = ordered[5].firstNs;

@@ -1,5 +1,5 @@
 import { Args, Context, ID, Int, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { buildDataplaneModel, type ParsedSnapshot } from '#cluster';
+import { buildAddressBook, buildDataplaneModel, type ParsedSnapshot } from '#cluster';
 import { decodeCursor, encodeCursor, FlowsQueryRepository, SnapshotsRepository } from '#persistence';
 import { CurrentCaller, type Caller } from '../auth/auth.guard.js';
 import { badInput, GraphqlScope, pageSize } from './scope.js';
@@ -50,18 +50,19 @@ export class FlowsResolver {
     })
     orderBy: FlowOrderEnum | null,
   ): Promise<FlowConnection> {
-    await this.scope.requireAnalysis(caller, analysisId);
+    const analysis = await this.scope.requireAnalysis(caller, analysisId);
     const size = pageSize(first, 50, 500);
     const cursor = after ? decodeCursor(after) : null;
     if (after && !cursor) throw badInput(`after: not a cursor of this listing`);
     for (const ns of [filter?.fromNs, filter?.toNs])
       if (ns && !/^\d{1,20}$/.test(ns)) throw badInput(`fromNs/toNs: ${ns} is not a decimal ns timestamp`);
     const order = orderBy ?? FlowOrderEnum.FIRST_SEEN_ASC;
-    const page = await this.repo.flows(analysisId, filter ?? {}, {
-      first: size,
-      after: cursor,
-      orderBy: order,
-    });
+    const podIps = filter?.pod ? await this.podIps(analysis.snapshots, filter.pod) : null;
+    const page = await this.repo.flows(
+      analysisId,
+      { ...filter, podIps },
+      { first: size, after: cursor, orderBy: order },
+    );
     const edges = page.rows.map((row) => ({
       cursor: encodeCursor(FlowsQueryRepository.sortValue(row, order), row.key),
       node: flowObject(row),
@@ -77,6 +78,18 @@ export class FlowsResolver {
       totalCount: 0,
       countFn: page.totalCount,
     };
+  }
+
+  /** A pod's own addresses (not host-network ones: those are the node's) from the analysis' snapshots. */
+  private async podIps(snapshotIds: { snapshotId: string }[], pod: string): Promise<string[]> {
+    if (!snapshotIds.length) return [];
+    const snapshots = await this.snapshots.findMany(snapshotIds.map((s) => s.snapshotId));
+    const book = buildAddressBook(snapshots.map((s) => s.parsed as unknown as ParsedSnapshot));
+    return book.pods
+      .filter(
+        (p) => !p.hostNetwork && (pod.includes('/') ? `${p.namespace}/${p.name}` === pod : p.name === pod),
+      )
+      .flatMap((p) => p.ips);
   }
 
   @Query(() => Flow, { nullable: true, description: 'One flow of an analysis by id or correlator key' })

@@ -238,7 +238,11 @@ export class FlowFilterInput {
     description: 'Service as namespace/name (any port) or namespace/name:port-name, or its "ip:port"',
   })
   service?: string | null;
-  @Field(() => String, { nullable: true, description: 'Backend pod, namespace/name or just name' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'A pod, namespace/name or just name: flows it served (backend) or sent (its address, from the snapshots, on any side)',
+  })
   pod?: string | null;
   @Field(() => String, { nullable: true, description: 'Node: flows seen by a capture taken on this node' })
   node?: string | null;

@@ -4,8 +4,10 @@ import type { Analysis, Prisma, PrismaClient } from '../prisma.js';
 export interface FlowFilter {
   /** `namespace/name` (any port) or `namespace/name:port-name`. */
   service?: string | null;
-  /** Backend pod, `namespace/name` or just `name`. */
+  /** A pod, `namespace/name` or just `name`: the flow's backend pod, or any of `podIps` on any side. */
   pod?: string | null;
+  /** The pod's addresses (from the snapshots' address book), so a client pod matches too. */
+  podIps?: string[] | null;
   /** Node name: flows seen by a capture taken on that node. */
   node?: string | null;
   /** Any address the flow had anywhere (client, service, backend, translated). */
@@ -224,7 +226,11 @@ export class FlowsQueryRepository {
     if (filter.pod) {
       const p = filter.pod;
       and.push({
-        OR: [{ backendPod: p }, ...(p.includes('/') ? [] : [{ backendPod: { endsWith: `/${p}` } }])],
+        OR: [
+          { backendPod: p },
+          ...(p.includes('/') ? [] : [{ backendPod: { endsWith: `/${p}` } }]),
+          ...(filter.podIps?.length ? [{ ips: { hasSome: filter.podIps } }] : []),
+        ],
       });
     }
     if (filter.node) {
