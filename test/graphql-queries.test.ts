@@ -170,4 +170,20 @@ describe('GraphQL query count', () => {
     expect(hundred.statements).toBeLessThanOrEqual(BOUND);
     console.log(`GraphQL: 100 flows with everything under them in ${hundred.statements} SQL statements`);
   });
+
+  it('findings with the flows they name, with their perspectives: a bounded number too', async () => {
+    const before = statements;
+    const res = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: bearer(key),
+      body: JSON.stringify({
+        query: `query($id: ID!) { findings(analysisId: $id) { code flows { key perspectives { src } translations { kind } } } }`,
+        variables: { id: analysisId },
+      }),
+    });
+    const body = (await res.json()) as { errors?: unknown; data: { findings: Array<{ flows: unknown[] }> } };
+    expect(body.errors).toBeUndefined();
+    expect(body.data.findings.reduce((n, f) => n + f.flows.length, 0)).toBe(10);
+    expect(statements - before).toBeLessThanOrEqual(BOUND);
+  });
 });

@@ -285,11 +285,16 @@ export class TranslationResolver {
 
 @Resolver(() => Finding)
 export class FindingResolver {
-  constructor(private readonly repo: FlowsQueryRepository) {}
+  constructor(private readonly scope: GraphqlScope) {}
 
   @ResolveField(() => [Flow], { description: 'The flows it is about' })
-  async flows(@Parent() finding: Finding): Promise<Flow[]> {
-    if (!finding.flowKeys.length) return [];
-    return (await this.repo.flowsByKeys(finding.analysisId, finding.flowKeys)).map(flowObject);
+  async flows(
+    @Parent() finding: Finding,
+    @CurrentCaller() caller: Caller,
+    @Context() ctx: Req,
+  ): Promise<Flow[]> {
+    const loaders = this.scope.loaders(ctx.req, caller);
+    const rows = await Promise.all(finding.flowKeys.map((key) => loaders.flowByKey(finding.analysisId, key)));
+    return rows.filter((row) => row !== null).map(flowObject);
   }
 }

@@ -7,6 +7,7 @@ import {
   FlowsQueryRepository,
   type Capture,
   type FindingRecord,
+  type FlowRecord,
   type PerspectiveRecord,
   type TranslationRecord,
 } from '#persistence';
@@ -67,6 +68,7 @@ export class Loaders {
   readonly translations: BatchLoader<string, TranslationRecord[]>;
   readonly captures: BatchLoader<string, Capture | null>;
   private readonly findingsByAnalysis = new Map<string, BatchLoader<string, FindingRecord[]>>();
+  private readonly flowsByAnalysis = new Map<string, BatchLoader<string, FlowRecord | null>>();
   private readonly analysisInputs: BatchLoader<string, { captures: string[]; snapshots: string[] }>;
   private readonly offsets = new Map<string, Promise<Map<string, bigint>>>();
 
@@ -114,6 +116,19 @@ export class Loaders {
       this.offsets.set(analysisId, offsets);
     }
     return offsets;
+  }
+
+  /** A flow by its correlator key, batched per analysis (the flows findings name). */
+  flowByKey(analysisId: string, key: string): Promise<FlowRecord | null> {
+    let loader = this.flowsByAnalysis.get(analysisId);
+    if (!loader) {
+      loader = new BatchLoader(
+        async (keys) => new Map((await this.flows.flowsByKeys(analysisId, keys)).map((f) => [f.key, f])),
+        null,
+      );
+      this.flowsByAnalysis.set(analysisId, loader);
+    }
+    return loader.load(key);
   }
 
   /** Findings about a flow (by key), batched per analysis. */
