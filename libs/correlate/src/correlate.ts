@@ -141,7 +141,7 @@ class Run {
       captureId: (c) => this.points[c].id,
       offset: (d) => this.offset[d],
       interfaceName: (p, ifIndex, pktType) => {
-        for (let i = 0; i < p.ifaces.length; i += 4)
+        for (let i = 0; i < p.ifaceCount * 4; i += 4)
           if (p.ifaces[i] === ifIndex && p.ifaces[i + 1] === pktType && p.ifNames[i / 4])
             return p.ifNames[i / 4];
         return ifIndex >= 0 ? `if${ifIndex}` : null;

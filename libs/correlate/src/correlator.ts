@@ -178,8 +178,7 @@ export class Correlator {
     ps.stat[S_SIGHTINGS + dir]++;
     ps.countInterface(p, dir);
     if (!seenBefore(group, s)) ps.countPacket(p, dir, t);
-    if (ps.evidence.length < this.options.maxEvidence * 6)
-      ps.evidence.push(t, dir, p.ifIndex, p.pktType, p.frame, p.tcpFlags);
+    if (ps.evidenceCount < this.options.maxEvidence * 6) ps.addEvidence(t, dir, p);
     this.pairing.advance(tc);
     if (tc > this.nextRetire) this.retireIdle(tc, false);
   }
@@ -392,7 +391,10 @@ function seenBefore(g: PacketGroup, s: Sighting): boolean {
 
 function addHop(a: Sighting, b: Sighting): void {
   const latency = b.t - a.t;
-  for (const h of a.p.hops) {
+  const hops = a.p.hops;
+  const n = a.p.hopCount;
+  for (let i = 0; i < n; i++) {
+    const h = hops[i];
     if (
       h.to === b.p &&
       h.fromDir === a.dir &&
@@ -407,18 +409,35 @@ function addHop(a: Sighting, b: Sighting): void {
       return;
     }
   }
-  const hop: HopAggregate = {
-    to: b.p,
-    fromDir: a.dir,
-    toDir: b.dir,
-    fromIf: a.ifIndex,
-    toIf: b.ifIndex,
-    fromType: a.pktType,
-    toType: b.pktType,
-    packets: 1,
-    firstTc: a.tc,
-    firstLatency: latency,
-    minLatency: latency,
-  };
-  a.p.hops.push(hop);
+  a.p.hopCount = n + 1;
+  const stale = n < hops.length ? hops[n] : null;
+  if (stale === null) {
+    const hop: HopAggregate = {
+      to: b.p,
+      fromDir: a.dir,
+      toDir: b.dir,
+      fromIf: a.ifIndex,
+      toIf: b.ifIndex,
+      fromType: a.pktType,
+      toType: b.pktType,
+      packets: 1,
+      firstTc: a.tc,
+      firstLatency: latency,
+      minLatency: latency,
+    };
+    hops.push(hop);
+    return;
+  }
+  // A recycled perspective's hop object: every field rewritten.
+  stale.to = b.p;
+  stale.fromDir = a.dir;
+  stale.toDir = b.dir;
+  stale.fromIf = a.ifIndex;
+  stale.toIf = b.ifIndex;
+  stale.fromType = a.pktType;
+  stale.toType = b.pktType;
+  stale.packets = 1;
+  stale.firstTc = a.tc;
+  stale.firstLatency = latency;
+  stale.minLatency = latency;
 }

@@ -96,7 +96,8 @@ export function buildFlow(members: PerspectiveState[], ctx: FlowContext): Flow {
 
   const translations = [];
   for (const p of members) {
-    for (const hop of p.hops) {
+    for (let h = 0; h < p.hopCount; h++) {
+      const hop = p.hops[h];
       const direction = hop.fromDir === p.reqDir ? 'request' : 'reply';
       for (const t of toTranslations(p, hop, direction, ctx)) translations.push({ order: hop.firstTc, t });
     }
@@ -243,7 +244,7 @@ function dirRank(d: string): number {
 function perspectiveOf(p: PerspectiveState, d: number, request: boolean, ctx: FlowContext): Perspective {
   const tuple = tupleOf(p, d);
   const interfaces: InterfaceCount[] = [];
-  for (let i = 0; i < p.ifaces.length; i += 4) {
+  for (let i = 0; i < p.ifaceCount * 4; i += 4) {
     if (p.ifaces[i + 2] !== d) continue;
     interfaces.push({
       name: p.ifNames[i / 4] ?? (p.ifaces[i] >= 0 ? `if${p.ifaces[i]}` : ''),
@@ -277,7 +278,7 @@ function perspectiveOf(p: PerspectiveState, d: number, request: boolean, ctx: Fl
 function sightingsOf(p: PerspectiveState, d: number, ctx: FlowContext): SightingRecord[] {
   const rows: SightingRecord[] = [];
   const e = p.evidence;
-  for (let i = 0; i < e.length; i += 6) {
+  for (let i = 0; i < p.evidenceCount; i += 6) {
     if (e[i + 1] !== d) continue;
     rows.push({
       timestampNs: absolute(ctx.baseSec, e[i]),

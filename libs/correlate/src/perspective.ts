@@ -86,12 +86,18 @@ export class PerspectiveState {
   icmpError: { type: number; code: number; from: string } | null = null;
   /** Packets whose pairing was ambiguous (first seen here). */
   ambiguous = 0;
+  // The arrays below outlive a recycled perspective with their storage (`length = 0` would drop
+  // it): each holds `*Count` live entries, slots past that are stale.
   /** Interfaces: [ifIndex, pktType, dir, count] per entry, names kept aside. */
   readonly ifaces: number[] = [];
   readonly ifNames: (string | null)[] = [];
+  ifaceCount = 0;
   /** Evidence: [t, dir, ifIndex, pktType, frame, tcpFlags] per sighting, capped. */
   readonly evidence: number[] = [];
+  evidenceCount = 0;
+  /** Hops from here; the objects in stale slots are reused. */
   readonly hops: HopAggregate[] = [];
+  hopCount = 0;
   /** Result-building caches: the tuple text per direction. */
   tuples: { src: string; dst: string }[] | null = null;
   /** Set when the flow is finished: its request direction here, and buildFlow's sort keys. */
@@ -165,7 +171,7 @@ export class PerspectiveState {
     this.icmpErrors = 0;
     this.icmpError = null;
     this.ambiguous = 0;
-    this.ifaces.length = this.ifNames.length = this.evidence.length = this.hops.length = 0;
+    this.ifaceCount = this.evidenceCount = this.hopCount = 0;
     this.tuples = null;
     this.reqDir = this.roleRank = 0;
     this.firstReqTc = NaN;
@@ -235,14 +241,30 @@ export class PerspectiveState {
 
   countInterface(p: CorrelatePacket, dir: number): void {
     const f = this.ifaces;
-    for (let i = 0; i < f.length; i += 4) {
+    const n = this.ifaceCount * 4;
+    for (let i = 0; i < n; i += 4) {
       if (f[i] === p.ifIndex && f[i + 1] === p.pktType && f[i + 2] === dir) {
         f[i + 3]++;
         return;
       }
     }
-    f.push(p.ifIndex, p.pktType, dir, 1);
-    this.ifNames.push(p.ifName);
+    f[n] = p.ifIndex;
+    f[n + 1] = p.pktType;
+    f[n + 2] = dir;
+    f[n + 3] = 1;
+    this.ifNames[this.ifaceCount++] = p.ifName;
+  }
+
+  addEvidence(t: number, dir: number, p: CorrelatePacket): void {
+    const e = this.evidence;
+    const n = this.evidenceCount;
+    e[n] = t;
+    e[n + 1] = dir;
+    e[n + 2] = p.ifIndex;
+    e[n + 3] = p.pktType;
+    e[n + 4] = p.frame;
+    e[n + 5] = p.tcpFlags;
+    this.evidenceCount = n + 6;
   }
 
   /** Time of the latest packet in either direction (-Infinity before any). */
