@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
-import { AnalysesService } from '../analyses/analyses.service.js';
-import { AnalysisQueue } from '../analyses/analysis-queue.js';
+import { AnalysesModule } from '../analyses/analyses.module.js';
 import { AnalysesResolver } from './analyses.resolver.js';
 import {
   FindingResolver,
@@ -13,10 +12,9 @@ import { GraphqlScope } from './scope.js';
 
 /** The GraphQL query API: analyses, flows, services, findings, mutations and the progress subscription. */
 @Module({
+  imports: [AnalysesModule],
   providers: [
     GraphqlScope,
-    AnalysesService,
-    AnalysisQueue,
     AnalysesResolver,
     FlowsResolver,
     FlowConnectionResolver,

@@ -29,9 +29,10 @@ registerEnumType(WebhookKindEnum, {
 
 @ObjectType({ description: 'A receiver told when an analysis finishes' })
 export class WebhookSubscription {
-  @Field(() => ID) id!: string;
-  @Field() url!: string;
-  @Field(() => WebhookKindEnum) kind!: WebhookKindEnum;
+  @Field(() => ID, { description: 'Subscription id' }) id!: string;
+  @Field({ description: 'Where events are POSTed' }) url!: string;
+  @Field(() => WebhookKindEnum, { description: 'Payload shape: slack, mattermost or generic JSON' })
+  kind!: WebhookKindEnum;
   @Field(() => [String], { description: 'analysis.succeeded and/or analysis.failed' }) events!: string[];
   @Field({ description: 'false: paused, nothing is sent' }) active!: boolean;
   @Field({ description: 'Whether deliveries are signed (X-Natlens-Signature); the secret is never shown' })
@@ -41,26 +42,28 @@ export class WebhookSubscription {
     description: 'A secret natlens generated for a generic webhook: only in createWebhook’s answer',
   })
   secret!: string | null;
-  @Field() createdAt!: Date;
+  @Field({ description: 'When the subscription was made' }) createdAt!: Date;
 }
 
 @ObjectType({ description: 'One attempt to deliver one event to one subscription' })
 export class WebhookDelivery {
-  @Field(() => ID) id!: string;
+  @Field(() => ID, { description: 'Attempt id' }) id!: string;
   @Field({ description: 'Shared by all attempts of one event (X-Natlens-Delivery)' }) deliveryId!: string;
-  @Field() event!: string;
-  @Field(() => ID, { nullable: true }) analysisId!: string | null;
-  @Field(() => Int) attempt!: number;
-  @Field() success!: boolean;
-  @Field(() => Int, { nullable: true }) statusCode!: number | null;
-  @Field(() => String, { nullable: true }) error!: string | null;
-  @Field(() => Int) durationMs!: number;
-  @Field() createdAt!: Date;
+  @Field({ description: 'analysis.succeeded or analysis.failed' }) event!: string;
+  @Field(() => ID, { nullable: true, description: 'The analysis the event is about' }) analysisId!:
+    string | null;
+  @Field(() => Int, { description: '1 for the first try, then one more per retry' }) attempt!: number;
+  @Field({ description: 'The receiver answered 2xx' }) success!: boolean;
+  @Field(() => Int, { nullable: true, description: 'HTTP status of the answer; null when none came' })
+  statusCode!: number | null;
+  @Field(() => String, { nullable: true, description: 'Why the attempt failed' }) error!: string | null;
+  @Field(() => Int, { description: 'How long the attempt took' }) durationMs!: number;
+  @Field({ description: 'When the attempt was made' }) createdAt!: Date;
 }
 
 @InputType({ description: 'A new webhook subscription' })
 export class CreateWebhookInput {
-  @Field() url!: string;
+  @Field({ description: 'Where events are POSTed' }) url!: string;
   @Field(() => WebhookKindEnum, { nullable: true, description: 'generic when omitted' })
   kind?: WebhookKindEnum;
   @Field(() => String, {
@@ -74,10 +77,10 @@ export class CreateWebhookInput {
 
 @InputType({ description: 'Changes to a webhook subscription; omitted fields are kept' })
 export class UpdateWebhookInput {
-  @Field(() => String, { nullable: true }) url?: string | null;
-  @Field(() => String, { nullable: true }) secret?: string | null;
-  @Field(() => [String], { nullable: true }) events?: string[] | null;
-  @Field(() => Boolean, { nullable: true }) active?: boolean | null;
+  @Field(() => String, { nullable: true, description: 'New receiver URL' }) url?: string | null;
+  @Field(() => String, { nullable: true, description: 'New signing secret' }) secret?: string | null;
+  @Field(() => [String], { nullable: true, description: 'New event list' }) events?: string[] | null;
+  @Field(() => Boolean, { nullable: true, description: 'false pauses deliveries' }) active?: boolean | null;
 }
 
 function subscriptionObject(row: SubscriptionRow, secret?: string): WebhookSubscription {
@@ -123,9 +126,11 @@ export class WebhooksResolver {
   @Query(() => [WebhookDelivery], { description: 'Delivery attempts of one subscription, newest first' })
   async webhookDeliveries(
     @CurrentCaller() caller: Caller,
-    @Args('id', { type: () => ID }) id: string,
-    @Args('analysis', { type: () => ID, nullable: true }) analysis?: string | null,
-    @Args('first', { type: () => Int, nullable: true }) first?: number | null,
+    @Args('id', { type: () => ID, description: 'The subscription' }) id: string,
+    @Args('analysis', { type: () => ID, nullable: true, description: 'Only attempts about this analysis' })
+    analysis?: string | null,
+    @Args('first', { type: () => Int, nullable: true, description: 'At most this many (newest first)' })
+    first?: number | null,
   ): Promise<WebhookDelivery[]> {
     const rows = await graphql(() =>
       this.service.deliveries(caller, id, { analysisId: analysis ?? undefined, take: first ?? 100 }),
@@ -137,7 +142,8 @@ export class WebhooksResolver {
   @RequireRole('write')
   async createWebhook(
     @CurrentCaller() caller: Caller,
-    @Args('input', { type: () => CreateWebhookInput }) input: CreateWebhookInput,
+    @Args('input', { type: () => CreateWebhookInput, description: 'The receiver and its events' })
+    input: CreateWebhookInput,
   ): Promise<WebhookSubscription> {
     const { subscription, generatedSecret } = await graphql(() => this.service.create(caller, input));
     return subscriptionObject(subscription, generatedSecret);
@@ -147,8 +153,9 @@ export class WebhooksResolver {
   @RequireRole('write')
   async updateWebhook(
     @CurrentCaller() caller: Caller,
-    @Args('id', { type: () => ID }) id: string,
-    @Args('input', { type: () => UpdateWebhookInput }) input: UpdateWebhookInput,
+    @Args('id', { type: () => ID, description: 'The subscription' }) id: string,
+    @Args('input', { type: () => UpdateWebhookInput, description: 'What to change' })
+    input: UpdateWebhookInput,
   ): Promise<WebhookSubscription> {
     return subscriptionObject(await graphql(() => this.service.update(caller, id, input)));
   }
