@@ -6,7 +6,7 @@
 import { fingerprint, fingerprintHigh } from './fingerprint.js';
 import { addInterval, type OffsetInterval } from './clock-offset.js';
 import { PairingWindow } from './pairing.js';
-import { TupleIndex, type TupleKey } from './tuple-index.js';
+import { TupleIndex } from './tuple-index.js';
 import {
   findRoot,
   PerspectiveState,
@@ -62,7 +62,6 @@ export class Correlator {
   private readonly recentNext: number[];
   /** Captures taken at an endpoint (client, backend...) rather than on a node's path. */
   private readonly endpoint: boolean[];
-  private readonly lookupKey: TupleKey = { lo: '', hi: '', ports: 0, outer: '' };
 
   constructor(
     readonly points: readonly CapturePoint[],
@@ -136,25 +135,13 @@ export class Correlator {
     }
     const idle = protocol === 6 ? this.options.tcpIdleNs : this.options.otherIdleNs;
     if (ps === undefined || ps.isReusedBy(p, t, idle)) {
-      // Looked up with a scratch key; a new perspective keeps a copy.
-      const key = TupleIndex.key(
-        this.lookupKey,
-        protocol,
-        src,
-        sport,
-        dst,
-        dport,
-        p.tunnel,
-        p.outerSrc,
-        p.outerDst,
-        p.vni,
-      );
+      const hash = TupleIndex.hash(protocol, src, sport, dst, dport, p.tunnel, p.outerSrc, p.outerDst, p.vni);
       const index = this.index[capture];
-      ps = index.get(key);
+      ps = index.get(hash, protocol, src, sport, dst, dport, p.tunnel, p.outerSrc, p.outerDst, p.vni);
       if (ps !== undefined && ps.isReusedBy(p, t, idle)) ps = undefined;
       if (ps === undefined) {
-        ps = this.newPerspective(key, capture, protocol, src, sport, dst, dport, p, icmpError);
-        index.set(ps.key, ps);
+        ps = this.newPerspective(hash, capture, protocol, src, sport, dst, dport, p, icmpError);
+        index.set(ps);
       }
       recent[this.recentNext[capture]] = ps;
       this.recentNext[capture] = (this.recentNext[capture] + 1) % RECENT;
@@ -184,7 +171,7 @@ export class Correlator {
   }
 
   private newPerspective(
-    key: TupleKey,
+    hash: number,
     capture: number,
     protocol: number,
     src: string,
@@ -196,7 +183,7 @@ export class Correlator {
   ): PerspectiveState {
     // Endpoint a is whoever sent first (for an ICMP error: the sender of the quoted packet).
     const ps = (this.freePerspectives.pop() ?? new PerspectiveState()).init(
-      key,
+      hash,
       capture,
       this.domains[capture],
       protocol,
@@ -258,7 +245,7 @@ export class Correlator {
         continue;
       }
       p.retired = true;
-      this.index[p.capture].deleteIf(p.key, p);
+      this.index[p.capture].deleteIf(p);
       if (root.sweepMembers === null) done.push((root.sweepMembers = []));
       root.sweepMembers.push(p);
     }

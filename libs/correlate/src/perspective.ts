@@ -2,7 +2,6 @@
 // it; endpoint `a` is the sender of the first packet (for an ICMP error, of the packet it quotes).
 // Direction 0 is a -> b, 1 is b -> a. Perspectives joined by paired packets form a flow
 // (union-find with a parity bit that says whether the two perspectives' directions agree).
-import type { TupleKey } from './tuple-index.js';
 import type { CorrelatePacket } from './types.js';
 
 const FIN = 1;
@@ -115,8 +114,9 @@ export class PerspectiveState {
 
   // What the perspective is; set by init(): the object is pooled and reused once retired (its
   // state lives for seconds, long enough to be copied by every young-generation collection).
-  /** Its key in the capture's tuple index (owned: init() copies into it). */
-  readonly key: TupleKey = { lo: '', hi: '', ports: 0, outer: '' };
+  /** Its tuple's hash in the capture's tuple index, and the next perspective in that chain. */
+  indexHash = 0;
+  indexNext: PerspectiveState | null = null;
   capture = 0;
   domain = 0;
   protocol = 0;
@@ -132,7 +132,7 @@ export class PerspectiveState {
 
   /** Starts a new perspective in this object, new or recycled: every field is reset. */
   init(
-    key: TupleKey,
+    indexHash: number,
     capture: number,
     domain: number,
     protocol: number,
@@ -145,10 +145,8 @@ export class PerspectiveState {
     outerDst: string,
     vni: number,
   ): this {
-    this.key.lo = key.lo;
-    this.key.hi = key.hi;
-    this.key.ports = key.ports;
-    this.key.outer = key.outer;
+    this.indexHash = indexHash;
+    this.indexNext = null;
     this.capture = capture;
     this.domain = domain;
     this.protocol = protocol;

@@ -1,25 +1,14 @@
-// Perspectives of one capture by tuple, the same in both directions. Nested maps keyed by the
-// address strings (interned by the adapter, so their hashes are cached) and a number for
-// protocol and ports: a lookup builds no string. Tunnelled tuples add the outer header's key.
+// Perspectives of one capture by tuple, the same in both directions. One Map from a 31-bit hash
+// of the tuple (addresses, ports, protocol, outer header) to a chain of perspectives linked
+// through their `indexNext`, compared field by field: a lookup builds no key object or string,
+// and no Maps are created and dropped per address pair.
 import type { PerspectiveState } from './perspective.js';
 
-type ByPorts = Map<number, PerspectiveState | Map<string, PerspectiveState>>;
-
-export interface TupleKey {
-  lo: string;
-  hi: string;
-  ports: number;
-  /** '' when not tunnelled. */
-  outer: string;
-}
-
 export class TupleIndex {
-  private readonly byAddress = new Map<string, Map<string, ByPorts>>();
-  size = 0;
+  private readonly heads = new Map<number, PerspectiveState>();
 
-  /** Fills `key` for the tuple (either direction gives the same key). */
-  static key(
-    into: TupleKey,
+  /** The tuple's hash; either direction gives the same (endpoint hashes are added). */
+  static hash(
     protocol: number,
     src: string,
     sport: number,
@@ -29,63 +18,107 @@ export class TupleIndex {
     outerSrc: string,
     outerDst: string,
     vni: number,
-  ): TupleKey {
-    const forward = src < dst || (src === dst && sport <= dport);
-    into.lo = forward ? src : dst;
-    into.hi = forward ? dst : src;
-    into.ports = protocol * 4294967296 + (forward ? sport * 65536 + dport : dport * 65536 + sport);
-    into.outer =
-      tunnel === 0
-        ? ''
-        : `${tunnel} ${outerSrc < outerDst ? `${outerSrc} ${outerDst}` : `${outerDst} ${outerSrc}`} ${vni}`;
-    return into;
+  ): number {
+    let h = (fmix(mix(stringHash(src), sport)) + fmix(mix(stringHash(dst), dport))) | 0;
+    h = mix(h, protocol);
+    // Untunnelled packets may carry a stale outer header: only the tunnel kind counts then.
+    if (tunnel !== 0) h = mix(mix(mix(h, tunnel), (stringHash(outerSrc) + stringHash(outerDst)) | 0), vni);
+    return fmix(h) & 0x7fffffff;
   }
 
-  get(k: TupleKey): PerspectiveState | undefined {
-    const entry = this.byAddress.get(k.lo)?.get(k.hi)?.get(k.ports);
-    if (entry === undefined) return undefined;
-    if (entry instanceof Map) return entry.get(k.outer);
-    return k.outer === '' ? entry : undefined;
-  }
-
-  set(k: TupleKey, p: PerspectiveState): void {
-    let byHi = this.byAddress.get(k.lo);
-    if (byHi === undefined) this.byAddress.set(k.lo, (byHi = new Map()));
-    let byPorts = byHi.get(k.hi);
-    if (byPorts === undefined) byHi.set(k.hi, (byPorts = new Map()));
-    const entry = byPorts.get(k.ports);
-    if (k.outer === '' && !(entry instanceof Map)) {
-      if (entry === undefined) this.size++;
-      byPorts.set(k.ports, p);
-      return;
+  /** The indexed perspective with this tuple (`hash` from TupleIndex.hash). */
+  get(
+    hash: number,
+    protocol: number,
+    src: string,
+    sport: number,
+    dst: string,
+    dport: number,
+    tunnel: number,
+    outerSrc: string,
+    outerDst: string,
+    vni: number,
+  ): PerspectiveState | undefined {
+    for (let p = this.heads.get(hash) ?? null; p !== null; p = p.indexNext) {
+      if (p.protocol !== protocol || p.tunnel !== tunnel) continue;
+      if (tunnel !== 0 && (p.vni !== vni || !samePair(p.outerSrc, p.outerDst, outerSrc, outerDst))) continue;
+      if (
+        (p.aPort === sport && p.bPort === dport && p.aAddr === src && p.bAddr === dst) ||
+        (p.aPort === dport && p.bPort === sport && p.aAddr === dst && p.bAddr === src)
+      )
+        return p;
     }
-    // Tunnelled, or a plain tuple next to tunnelled ones: one map by outer key ('' = none).
-    let byOuter: Map<string, PerspectiveState>;
-    if (entry instanceof Map) byOuter = entry;
-    else {
-      byOuter = new Map();
-      if (entry !== undefined) byOuter.set('', entry);
-      byPorts.set(k.ports, byOuter);
-    }
-    if (!byOuter.has(k.outer)) this.size++;
-    byOuter.set(k.outer, p);
+    return undefined;
   }
 
-  /** Removes the entry if it is still `p` (a newer connection may have taken the tuple). */
-  deleteIf(k: TupleKey, p: PerspectiveState): void {
-    const byHi = this.byAddress.get(k.lo);
-    const byPorts = byHi?.get(k.hi);
-    const entry = byPorts?.get(k.ports);
-    if (entry === undefined) return;
-    if (entry instanceof Map) {
-      if (entry.get(k.outer) !== p) return;
-      entry.delete(k.outer);
-      this.size--;
-      if (entry.size > 0) return;
-    } else if (entry !== p) return;
-    else this.size--;
-    byPorts!.delete(k.ports);
-    if (byPorts!.size === 0) byHi!.delete(k.hi);
-    if (byHi!.size === 0) this.byAddress.delete(k.lo);
+  /** Indexes `p` under its indexHash, in place of any perspective with the same tuple. */
+  set(p: PerspectiveState): void {
+    const head = this.heads.get(p.indexHash) ?? null;
+    let prev: PerspectiveState | null = null;
+    for (let q = head; q !== null; prev = q, q = q.indexNext) {
+      if (sameTuple(p, q)) {
+        this.unlink(q, prev);
+        break;
+      }
+    }
+    p.indexNext = this.heads.get(p.indexHash) ?? null;
+    this.heads.set(p.indexHash, p);
   }
+
+  /** Removes `p` if it is still indexed (a newer connection may have taken the tuple). */
+  deleteIf(p: PerspectiveState): void {
+    let prev: PerspectiveState | null = null;
+    for (let q = this.heads.get(p.indexHash) ?? null; q !== null; prev = q, q = q.indexNext) {
+      if (q === p) {
+        this.unlink(q, prev);
+        return;
+      }
+    }
+  }
+
+  private unlink(q: PerspectiveState, prev: PerspectiveState | null): void {
+    if (prev !== null) prev.indexNext = q.indexNext;
+    else if (q.indexNext !== null) this.heads.set(q.indexHash, q.indexNext);
+    else this.heads.delete(q.indexHash);
+    q.indexNext = null;
+  }
+}
+
+/** The same tuple, as the index's former string keys compared them. */
+function sameTuple(p: PerspectiveState, q: PerspectiveState): boolean {
+  if (p.protocol !== q.protocol || p.tunnel !== q.tunnel) return false;
+  if (p.tunnel !== 0 && (p.vni !== q.vni || !samePair(p.outerSrc, p.outerDst, q.outerSrc, q.outerDst)))
+    return false;
+  return (
+    (p.aPort === q.aPort && p.bPort === q.bPort && p.aAddr === q.aAddr && p.bAddr === q.bAddr) ||
+    (p.aPort === q.bPort && p.bPort === q.aPort && p.aAddr === q.bAddr && p.bAddr === q.aAddr)
+  );
+}
+
+function samePair(a1: string, b1: string, a2: string, b2: string): boolean {
+  return (a1 === a2 && b1 === b2) || (a1 === b2 && b1 === a2);
+}
+
+/** FNV-1a over the address text (short: a dotted quad or an IPv6 address). */
+function stringHash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+function mix(h: number, v: number): number {
+  let k = Math.imul(v | 0, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  k = Math.imul(k, 0x1b873593);
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
 }
