@@ -88,7 +88,10 @@ export function buildFlow(members: PerspectiveState[], ctx: FlowContext): Flow {
   // Path order of the request: where it was first seen (client side) to where it was last seen.
   const withRequest = members.filter((p) => p.stat[S_PACKETS + p.reqDir] > 0);
   const path = withRequest.length ? withRequest : members.slice();
-  path.sort((x, y) => x.firstReqTc - y.firstReqTc || x.roleRank - y.roleRank || x.capture - y.capture);
+  stableSort(
+    path,
+    (x, y) => cmp(x.firstReqTc, y.firstReqTc) || x.roleRank - y.roleRank || x.capture - y.capture,
+  );
   const clientLeg = path[0];
   const lastLeg = path[path.length - 1];
   const clientTuple = tupleOf(clientLeg, clientLeg.reqDir);
@@ -102,7 +105,10 @@ export function buildFlow(members: PerspectiveState[], ctx: FlowContext): Flow {
       for (const t of toTranslations(p, hop, direction, ctx)) translations.push({ order: hop.firstTc, t });
     }
   }
-  translations.sort((x, y) => dirRank(x.t.direction) - dirRank(y.t.direction) || x.order - y.order);
+  stableSort(
+    translations,
+    (x, y) => dirRank(x.t.direction) - dirRank(y.t.direction) || cmp(x.order, y.order),
+  );
   const dnat = translations.some((x) => x.t.direction === 'request' && /DNAT/.test(x.t.kind));
 
   const lookup = (ep: string) => ctx.addressBook?.lookup(hostOf(ep), portOf(ep), bookProtocol(protocol));
@@ -176,7 +182,10 @@ export function buildFlow(members: PerspectiveState[], ctx: FlowContext): Flow {
   const firstNs = absolute(ctx.baseSec, first);
 
   const perspectives: Perspective[] = [];
-  const ordered = members.slice().sort((x, y) => x.firstReqTc - y.firstReqTc || x.roleRank - y.roleRank);
+  const ordered = stableSort(
+    members.slice(),
+    (x, y) => cmp(x.firstReqTc, y.firstReqTc) || x.roleRank - y.roleRank,
+  );
   for (let k = 0; k < 2; k++) {
     const wantRequest = k === 0;
     for (const p of ordered) {
@@ -187,7 +196,7 @@ export function buildFlow(members: PerspectiveState[], ctx: FlowContext): Flow {
   }
 
   const handshake: Record<string, HandshakeTiming> = {};
-  for (const p of members.slice().sort((x, y) => tc(x, x.synT) - tc(y, y.synT))) {
+  for (const p of members.slice().sort((x, y) => cmp(tc(x, x.synT), tc(y, y.synT)))) {
     if (p.synDir !== p.reqDir || Number.isNaN(p.synAckT)) continue;
     const id = ctx.captureId(p.capture);
     handshake[id] ??= {
@@ -235,6 +244,32 @@ export function buildFlow(members: PerspectiveState[], ctx: FlowContext): Flow {
     },
     ambiguousPairings,
   };
+}
+
+/**
+ * Orders as `a - b` would (NaN as equal) but returns a small integer: a comparator's fractional
+ * or large result is boxed on every call.
+ */
+function cmp(a: number, b: number): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Insertion sort: stable like Array.prototype.sort, so the same order for a comparator that is
+ * a total order (keys never NaN), without the builtin's per-call state (about 1 KB) on these
+ * arrays of a few elements.
+ */
+function stableSort<T>(a: T[], compare: (x: T, y: T) => number): T[] {
+  for (let i = 1; i < a.length; i++) {
+    const x = a[i];
+    let j = i - 1;
+    while (j >= 0 && compare(a[j], x) > 0) {
+      a[j + 1] = a[j];
+      j--;
+    }
+    a[j + 1] = x;
+  }
+  return a;
 }
 
 function dirRank(d: string): number {

@@ -41,10 +41,9 @@ export function classify(
   toDir: number,
 ): TranslationKind[] {
   const kinds: TranslationKind[] = [];
-  const [fs, fsp, fd, fdp] = sides(from, fromDir);
-  const [ts, tsp, td, tdp] = sides(to, toDir);
-  const srcChanged = fs !== ts || fsp !== tsp;
-  const dstChanged = fd !== td || fdp !== tdp;
+  // In direction d the source is endpoint d (a for 0, b for 1) and the destination the other.
+  const srcChanged = !sameEndpoint(from, fromDir, to, toDir);
+  const dstChanged = !sameEndpoint(from, 1 - fromDir, to, 1 - toDir);
   const nat: TranslationKind | null =
     srcChanged && dstChanged ? 'DNAT_SNAT' : srcChanged ? 'SNAT' : dstChanged ? 'DNAT' : null;
   if (from.tunnel !== 0 && to.tunnel === 0) kinds.push('DECAP');
@@ -54,8 +53,11 @@ export function classify(
   return kinds;
 }
 
-function sides(p: PerspectiveState, dir: number): [string, number, string, number] {
-  return dir === 0 ? [p.aAddr, p.aPort, p.bAddr, p.bPort] : [p.bAddr, p.bPort, p.aAddr, p.aPort];
+/** Is endpoint `ex` (0: a, 1: b) of x endpoint `ey` of y? */
+function sameEndpoint(x: PerspectiveState, ex: number, y: PerspectiveState, ey: number): boolean {
+  const xAddr = ex === 0 ? x.aAddr : x.bAddr;
+  const xPort = ex === 0 ? x.aPort : x.bPort;
+  return ey === 0 ? xAddr === y.aAddr && xPort === y.aPort : xAddr === y.bAddr && xPort === y.bPort;
 }
 
 export function toTranslations(
