@@ -3,6 +3,8 @@
 // closing a group turns consecutive sightings into hops, which join perspectives into flows.
 // Memory: the open groups of one window, plus the perspectives of flows still live; a finished
 // flow is retired (built and handed over) a few seconds after it closes or goes quiet.
+// Allocation: sightings, groups and perspectives are recycled (with the storage of their arrays)
+// rather than collected: the hot path allocates little beyond the flows it hands over.
 import { fingerprint, fingerprintHigh } from './fingerprint.js';
 import { addInterval, type OffsetInterval } from './clock-offset.js';
 import { PairingWindow } from './pairing.js';
