@@ -2,12 +2,12 @@
 // (and tampered, expired, unsigned ones refused with nothing executed), Mattermost's token, every
 // command, and long answers posted to a response_url served by a local receiver.
 import { createHmac } from 'node:crypto';
-import { openAsBlob } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixturesDir } from './support/fixtures.js';
 import { bearer, issueKey } from './support/projects.js';
+import { uploadFile } from './support/uploads.js';
 import { createStack, type RunningApi, type Stack } from './support/stack.js';
 
 const SLACK_SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
@@ -120,21 +120,11 @@ describe('chatops: Slack and Mattermost slash commands', () => {
     api = await stack.startApi({ PUBLIC_URL: 'https://natlens.example.test' });
     await stack.startWorker();
 
-    const upload = async (
+    const upload = (
       file: string,
       fields: Record<string, string>,
-      route = 'captures',
-    ): Promise<string> => {
-      const data = new FormData();
-      data.set('file', await openAsBlob(`${SCENARIO}${file}`), file.split('/').pop());
-      for (const [k, v] of Object.entries(fields)) data.set(k, v);
-      const res = await fetch(`${api.url}/v1/${route}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${admin}` },
-        body: data,
-      });
-      return ((await res.json()) as { id: string }).id;
-    };
+      route: 'captures' | 'snapshots' = 'captures',
+    ) => uploadFile(api.url, admin, `${SCENARIO}${file}`, fields, route);
     const node = 'k8s-compute-02';
     const captures = [
       await upload('client.pcap', { role: 'client', node }),

@@ -2,12 +2,13 @@
 // analysed, then asked the seed article's questions. Filters return exactly the flows the ground
 // truth names, pages are stable, another project sees nothing, deep or huge queries are refused,
 // mutations and the progress subscription drive an analysis.
-import { openAsBlob, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createClient } from 'graphql-ws';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixturesDir, groundTruth } from './support/fixtures.js';
 import { bearer, issueKey } from './support/projects.js';
+import { uploadFile } from './support/uploads.js';
 import { createStack, type RunningApi, type Stack } from './support/stack.js';
 
 // Node 20 has no global WebSocket; `ws` (graphql-ws' server side too) ships no types.
@@ -56,18 +57,11 @@ describe('GraphQL API over the fixture analyses', () => {
     return result.data!;
   }
 
-  async function upload(path: string, fields: Record<string, string>, route = 'captures'): Promise<string> {
-    const form = new FormData();
-    form.set('file', await openAsBlob(path), path.split('/').pop());
-    for (const [name, value] of Object.entries(fields)) form.set(name, value);
-    const res = await fetch(`${api.url}/v1/${route}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}` },
-      body: form,
-    });
-    expect([200, 201], `upload ${path}`).toContain(res.status);
-    return ((await res.json()) as { id: string }).id;
-  }
+  const upload = (
+    path: string,
+    fields: Record<string, string>,
+    route: 'captures' | 'snapshots' = 'captures',
+  ) => uploadFile(api.url, key, path, fields, route);
 
   async function analyse(dir: string, extra: Array<{ file: string; label: string }> = []) {
     const base = `${fixturesDir}${dir}/`;

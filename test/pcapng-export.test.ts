@@ -3,7 +3,7 @@
 // noted on each translated packet. Read back with our reader, with tshark (installed by .ci/run;
 // this test fails without it), and compared with `natlens export-flow` over the same captures.
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, openAsBlob, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureRecord, readCaptureFile } from '#capture';
 import { fixturesDir, groundTruth } from './support/fixtures.js';
 import { bearer, issueKey } from './support/projects.js';
+import { uploadFile } from './support/uploads.js';
 import { createStack, type RunningApi, type Stack } from './support/stack.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -54,18 +55,11 @@ describe('per-flow pcapng export', () => {
   let dir: string;
   const analyses: Record<string, string> = {};
 
-  async function upload(path: string, fields: Record<string, string>, route = 'captures'): Promise<string> {
-    const form = new FormData();
-    form.set('file', await openAsBlob(path), path.split('/').pop());
-    for (const [name, value] of Object.entries(fields)) form.set(name, value);
-    const res = await fetch(`${api.url}/v1/${route}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}` },
-      body: form,
-    });
-    expect([200, 201], `upload ${path}`).toContain(res.status);
-    return ((await res.json()) as { id: string }).id;
-  }
+  const upload = (
+    path: string,
+    fields: Record<string, string>,
+    route: 'captures' | 'snapshots' = 'captures',
+  ) => uploadFile(api.url, key, path, fields, route);
 
   async function analyse(
     scenario: string,

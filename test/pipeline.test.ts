@@ -2,10 +2,10 @@
 // kubectl snapshot over HTTP, start an analysis, let the real worker run it, and read the
 // report back: every ground-truth connection is there with the right backend, service name,
 // source as the backend saw it, and the DNAT that took it there.
-import { openAsBlob } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixturesDir, groundTruth } from './support/fixtures.js';
 import { bearer, issueKey } from './support/projects.js';
+import { uploadFile } from './support/uploads.js';
 import { createStack, type RunningApi, type Stack } from './support/stack.js';
 
 interface Scenario {
@@ -67,18 +67,11 @@ describe('upload, analyse, report: every fixture scenario through the real api a
   });
   afterAll(async () => stack?.dispose());
 
-  async function upload(path: string, fields: Record<string, string>, route = 'captures'): Promise<string> {
-    const form = new FormData();
-    form.set('file', await openAsBlob(path), path.split('/').pop());
-    for (const [name, value] of Object.entries(fields)) form.set(name, value);
-    const res = await fetch(`${api.url}/v1/${route}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}` },
-      body: form,
-    });
-    expect([200, 201], `upload ${path}`).toContain(res.status);
-    return ((await res.json()) as { id: string }).id;
-  }
+  const upload = (
+    path: string,
+    fields: Record<string, string>,
+    route: 'captures' | 'snapshots' = 'captures',
+  ) => uploadFile(api.url, key, path, fields, route);
 
   for (const scenario of SCENARIOS)
     it(`${scenario.dir}: each ground-truth connection with its backend and translation`, async () => {

@@ -3,7 +3,6 @@
 // Mattermost), retries after the receiver fails twice, every attempt queryable, and a dead
 // receiver that does not hold up analyses.
 import { createHmac } from 'node:crypto';
-import { openAsBlob } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixturesDir } from './support/fixtures.js';
 import { bearer, issueKey } from './support/projects.js';
 import { freePort } from './support/processes.js';
+import { uploadFile } from './support/uploads.js';
 import { createStack, type RunningApi, type Stack } from './support/stack.js';
 
 const SECRET = 'generic-receiver-secret-0123456789';
@@ -119,21 +119,11 @@ describe('webhooks: signed completion notifications with retries', () => {
     api = await stack.startApi({ PUBLIC_URL: 'https://natlens.example.test' });
     await stack.startWorker({ PUBLIC_URL: 'https://natlens.example.test', NOTIFICATION_BACKOFF_MS: '300' });
 
-    const upload = async (
+    const upload = (
       file: string,
       fields: Record<string, string>,
-      route = 'captures',
-    ): Promise<string> => {
-      const data = new FormData();
-      data.set('file', await openAsBlob(`${SCENARIO}${file}`), file.split('/').pop());
-      for (const [k, v] of Object.entries(fields)) data.set(k, v);
-      const res = await fetch(`${api.url}/v1/${route}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${key}` },
-        body: data,
-      });
-      return ((await res.json()) as { id: string }).id;
-    };
+      route: 'captures' | 'snapshots' = 'captures',
+    ) => uploadFile(api.url, key, `${SCENARIO}${file}`, fields, route);
     const node = 'k8s-compute-02';
     captures = [
       await upload('client.pcap', { role: 'client', node }),
