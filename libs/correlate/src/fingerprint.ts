@@ -1,6 +1,7 @@
 // Packet fingerprint: the fields NAT leaves alone (DESIGN.md "packet fingerprint"), folded into
 // one number so the pairing index is a Map<number, ...> and the hot loop builds no strings.
 import type { CorrelatePacket } from './types.js';
+import { fmix, mix } from './murmur.js';
 
 const P6 = 6;
 const P17 = 17;
@@ -35,21 +36,4 @@ export function fingerprint(p: CorrelatePacket): number {
   }
   fingerprintHigh = fmix(b) & 0x7fffffff;
   return fmix(a) & 0x7fffffff;
-}
-
-function mix(h: number, v: number): number {
-  let k = Math.imul(v | 0, 0xcc9e2d51);
-  k = (k << 15) | (k >>> 17);
-  k = Math.imul(k, 0x1b873593);
-  h ^= k;
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
-}
-
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
 }

@@ -3,6 +3,7 @@
 // through their `indexNext`, compared field by field: a lookup builds no key object or string,
 // and no Maps are created and dropped per address pair.
 import type { PerspectiveState } from './perspective.js';
+import { fmix, mix } from './murmur.js';
 
 export class TupleIndex {
   private readonly heads = new Map<number, PerspectiveState>();
@@ -104,21 +105,4 @@ function stringHash(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   return h;
-}
-
-function mix(h: number, v: number): number {
-  let k = Math.imul(v | 0, 0xcc9e2d51);
-  k = (k << 15) | (k >>> 17);
-  k = Math.imul(k, 0x1b873593);
-  h ^= k;
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
-}
-
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
 }
