@@ -25,6 +25,7 @@ import { CurrentCaller, RequireRole, type Caller } from '../auth/auth.guard.js';
 import { AnalysesService } from '../analyses/analyses.service.js';
 import { asGraphql, badInput, GraphqlScope, notFound, pageSize } from './scope.js';
 import {
+  forwardPageInfo,
   Analysis,
   AnalysisConnection,
   AnalysisFilter,
@@ -83,12 +84,7 @@ export class AnalysesResolver {
     }));
     return {
       edges,
-      pageInfo: {
-        hasNextPage: page.hasNextPage,
-        hasPreviousPage: false,
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges.at(-1)?.cursor ?? null,
-      },
+      pageInfo: forwardPageInfo(edges, page.hasNextPage),
       totalCount: await page.totalCount(),
     };
   }

@@ -4,6 +4,7 @@ import { decodeCursor, encodeCursor, FlowsQueryRepository, SnapshotsRepository }
 import { CurrentCaller, type Caller } from '../auth/auth.guard.js';
 import { badInput, GraphqlScope, pageSize } from './scope.js';
 import {
+  forwardPageInfo,
   Capture,
   Finding,
   Flow,
@@ -69,12 +70,7 @@ export class FlowsResolver {
     }));
     return {
       edges,
-      pageInfo: {
-        hasNextPage: page.hasNextPage,
-        hasPreviousPage: false,
-        startCursor: edges[0]?.cursor ?? null,
-        endCursor: edges.at(-1)?.cursor ?? null,
-      },
+      pageInfo: forwardPageInfo(edges, page.hasNextPage),
       totalCount: 0,
       countFn: page.totalCount,
     };

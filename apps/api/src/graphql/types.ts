@@ -66,6 +66,16 @@ export class PageInfo {
   endCursor!: string | null;
 }
 
+/** The page info of a forward-only page: cursors of its first and last edges. */
+export function forwardPageInfo(edges: { cursor: string }[], hasNextPage: boolean): PageInfo {
+  return {
+    hasNextPage,
+    hasPreviousPage: false,
+    startCursor: edges[0]?.cursor ?? null,
+    endCursor: edges.at(-1)?.cursor ?? null,
+  };
+}
+
 @ObjectType({ description: 'A source and destination, each "ip:port" ("[v6]:port" for IPv6)' })
 export class Tuple {
   @Field({ description: 'Source address as "ip:port"' })
