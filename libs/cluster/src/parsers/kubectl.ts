@@ -127,6 +127,19 @@ function protocol(o: Obj, path: Path): Protocol {
   return p;
 }
 
+/** The `ports` of an EndpointSlice or of a legacy Endpoints subset: same fields in both APIs. */
+function endpointPorts(o: Obj, path: Path): EndpointSliceObject['ports'] {
+  return optArray(o, 'ports', path).map((p, i) => {
+    const pp = [...path, 'ports', i];
+    const po = asObject(p, pp);
+    return {
+      name: optString(po, 'name', pp) ?? '',
+      port: optPort(po, 'port', pp),
+      protocol: protocol(po, pp),
+    };
+  });
+}
+
 function readService(o: Obj, path: Path): ServiceObject {
   const { name, namespace } = meta(o, path);
   const sp = [...path, 'spec'];
@@ -265,15 +278,7 @@ function readEndpointSlice(o: Obj, path: Path): EndpointSliceObject {
     name,
     service: labels['kubernetes.io/service-name'],
     addressType,
-    ports: optArray(o, 'ports', path).map((p, i) => {
-      const pp = [...path, 'ports', i];
-      const po = asObject(p, pp);
-      return {
-        name: optString(po, 'name', pp) ?? '',
-        port: optPort(po, 'port', pp),
-        protocol: protocol(po, pp),
-      };
-    }),
+    ports: endpointPorts(o, path),
     endpoints,
     from: 'EndpointSlice',
   };
@@ -311,15 +316,7 @@ function readEndpoints(o: Obj, path: Path): EndpointSliceObject[] {
       name: `${name}#${i}`,
       service: name,
       addressType: endpoints.some((e) => e.addresses[0]?.includes(':')) ? 'IPv6' : 'IPv4',
-      ports: optArray(so, 'ports', sp).map((p, j) => {
-        const pp = [...sp, 'ports', j];
-        const po = asObject(p, pp);
-        return {
-          name: optString(po, 'name', pp) ?? '',
-          port: optPort(po, 'port', pp),
-          protocol: protocol(po, pp),
-        };
-      }),
+      ports: endpointPorts(so, sp),
       endpoints,
       from: 'Endpoints' as const,
     };
