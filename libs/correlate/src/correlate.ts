@@ -18,6 +18,11 @@ import type {
 } from './types.js';
 
 const DEFAULT_BOOTSTRAP_PACKETS = 200_000;
+/**
+ * The first try reads a tenth of the prefix: when the captures overlap from the start (the usual
+ * case) that holds enough handshakes to line up the clocks, at a tenth of the cost.
+ */
+const FIRST_BOOTSTRAP_SHARE = 10;
 
 /** Correlates captures whose packets can be iterated synchronously (arrays, decoded files). */
 export function correlate(
@@ -28,14 +33,20 @@ export function correlate(
     captures.map((c) => c.point),
     options,
   );
-  const limit = options.bootstrapPackets ?? DEFAULT_BOOTSTRAP_PACKETS;
-  captures.forEach((c, i) => {
-    let n = 0;
-    for (const p of c.packets()) {
-      run.bootstrap.add(run.domains[i], p);
-      if (++n >= limit) break;
-    }
-  });
+  for (const limit of run.bootstrapLimits()) {
+    let truncated = false;
+    captures.forEach((c, i) => {
+      let n = 0;
+      for (const p of c.packets()) {
+        run.bootstrap.add(run.domains[i], p);
+        if (++n >= limit) {
+          truncated = true;
+          break;
+        }
+      }
+    });
+    if (run.bootstrapped(truncated, limit)) break;
+  }
   const engine = run.start();
   const visit = run.visitor(engine, captures);
   mergeSync(
@@ -58,15 +69,21 @@ export async function correlateAsync(
     captures.map((c) => c.point),
     options,
   );
-  const limit = options.bootstrapPackets ?? DEFAULT_BOOTSTRAP_PACKETS;
-  for (let i = 0; i < captures.length; i++) {
-    let n = 0;
-    outer: for await (const chunk of captures[i].packets()) {
-      for (const p of chunk) {
-        run.bootstrap.add(run.domains[i], p);
-        if (++n >= limit) break outer;
+  for (const limit of run.bootstrapLimits()) {
+    let truncated = false;
+    for (let i = 0; i < captures.length; i++) {
+      let n = 0;
+      outer: for await (const chunk of captures[i].packets()) {
+        for (const p of chunk) {
+          run.bootstrap.add(run.domains[i], p);
+          if (++n >= limit) {
+            truncated = true;
+            break outer;
+          }
+        }
       }
     }
+    if (run.bootstrapped(truncated, limit)) break;
   }
   const engine = run.start();
   const visit = run.visitor(engine, captures);
@@ -119,8 +136,35 @@ class Run {
     this.sightings = points.map(() => 0);
   }
 
-  start(): Correlator {
+  /** Prefix lengths to try: a short one first, the whole option value if that is not enough. */
+  bootstrapLimits(): number[] {
+    const max = this.bootstrapMax();
+    const first = Math.ceil(max / FIRST_BOOTSTRAP_SHARE);
+    return first < max ? [first, max] : [max];
+  }
+
+  private bootstrapMax(): number {
+    return this.options.bootstrapPackets ?? DEFAULT_BOOTSTRAP_PACKETS;
+  }
+
+  /**
+   * After a prefix of `limit` packets was read: true when its offsets will do (every clock
+   * domain lined up with the reference, or nothing more to read); else starts over for more.
+   */
+  bootstrapped(truncated: boolean, limit: number): boolean {
     const coarse = resolveDomains(this.domainNames.length, this.reference, this.bootstrap.intervals());
+    const reached = coarse.pairs.every((n, d) => n > 0 || d === this.reference);
+    if (reached || !truncated || limit >= this.bootstrapMax()) {
+      this.coarse = coarse;
+      return true;
+    }
+    this.bootstrap = new ClockBootstrap(this.domainNames.length);
+    return false;
+  }
+
+  start(): Correlator {
+    const coarse =
+      this.coarse ?? resolveDomains(this.domainNames.length, this.reference, this.bootstrap.intervals());
     this.coarse = coarse;
     this.offset = coarse.offset.slice();
     this.spread = coarse.spread.slice();

@@ -2,7 +2,14 @@
 // and names from an address book.
 import { buildAddressBook, parseSnapshot } from '#cluster';
 import { describe, expect, it } from 'vitest';
-import { correlate, correlateAsync, fileSource, type Flow } from '../src/index.js';
+import {
+  correlate,
+  correlateAsync,
+  type CorrelationResult,
+  emptyPacket,
+  fileSource,
+  type Flow,
+} from '../src/index.js';
 import { FIXTURES, groundTruth, interfaceNames, loadCaptures, readText } from './helpers/fixtures.js';
 
 describe('correlateAsync', () => {
@@ -92,5 +99,52 @@ describe('one capture alone', () => {
       expect(flow.handshake.client.synToSynAckNs).toMatch(/^\d+$/);
     }
     expect(result.hops).toBe(0);
+  });
+});
+
+describe('clock bootstrap', () => {
+  const dir = 'multi-node/multinode-vxlan';
+  const list = [
+    { id: 'client', file: 'client.pcap', netns: 'client', role: 'client', node: 'k8s-compute-01' },
+    {
+      id: 'node-01',
+      file: 'node-k8s-compute-01.pcap',
+      netns: 'k8s-compute-01',
+      role: 'node',
+      node: 'k8s-compute-01',
+    },
+    {
+      id: 'node-02',
+      file: 'node-k8s-compute-02-skewed.pcap',
+      netns: 'k8s-compute-02',
+      role: 'node',
+      node: 'k8s-compute-02',
+    },
+  ] as const;
+  /** The skewed node's capture opens with `junk` non-IP packets, as after a burst of ARP. */
+  async function withJunk(junk: number) {
+    const captures = await loadCaptures(dir, [...list]);
+    const skewed = captures[2];
+    const real = skewed.packets;
+    skewed.packets = function* () {
+      for (let i = 0; i < junk; i++) yield { ...emptyPacket(), tsSec: 1_795_760_368, frame: i };
+      yield* real();
+    };
+    return captures;
+  }
+  const skew = (r: CorrelationResult) =>
+    Number(r.clockOffsets.find((o) => o.capture === 'node-02')!.offsetNs);
+
+  it('reads a longer prefix when the first tenth does not line up every clock', async () => {
+    // A tenth of 400 is 40 packets: only junk on the skewed node, so no handshake to bracket.
+    const result = correlate(await withJunk(40), { bootstrapPackets: 400 });
+    expect(Math.abs(skew(result) - 1.734e9)).toBeLessThan(1e6);
+    for (const c of groundTruth(dir).connections)
+      expect(result.flows.find((f) => f.client === c.client)?.backend, c.id).toBe(c.backend);
+  });
+
+  it('without enough prefix the skew of seconds is not recovered (what the retry is for)', async () => {
+    const result = correlate(await withJunk(40), { bootstrapPackets: 40 });
+    expect(Math.abs(skew(result) - 1.734e9)).toBeGreaterThan(1e6);
   });
 });
