@@ -343,9 +343,20 @@ export function absolute(baseSec: number, t: number): string {
   const frac = ns - sec * 1e9;
   const whole = baseSec + sec;
   // Seconds and nanoseconds are exact doubles: no BigInt needed for the common case.
-  if (whole > 0) return `${whole}${String(frac).padStart(9, '0')}`;
-  return (BigInt(baseSec) * 1_000_000_000n + BigInt(ns)).toString();
+  if (whole <= 0) return (BigInt(baseSec) * 1_000_000_000n + BigInt(ns)).toString();
+  // Epoch seconds exceed V8's small integers, so printing them is a slow double conversion:
+  // consecutive calls mostly fall in the same second, so its text is kept.
+  if (whole !== lastWhole) {
+    lastWhole = whole;
+    lastWholeText = String(whole);
+  }
+  const fracText = String(frac);
+  return lastWholeText + ZEROS[9 - fracText.length] + fracText;
 }
+
+let lastWhole = NaN;
+let lastWholeText = '';
+const ZEROS = ['', '0', '00', '000', '0000', '00000', '000000', '0000000', '00000000'];
 
 function bookProtocol(protocol: number): 'tcp' | 'udp' | 'sctp' | undefined {
   return protocol === 6 ? 'tcp' : protocol === 17 ? 'udp' : protocol === 132 ? 'sctp' : undefined;
