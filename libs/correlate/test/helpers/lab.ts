@@ -3,7 +3,7 @@
 import { decodeFile } from '#decode';
 import { decodedSource } from '../../src/decode-adapter.js';
 import type { CaptureRole, CorrelateCapture, PacketSource } from '../../src/types.js';
-import { pcapFile, type SyntheticPacket } from './pcap-writer.js';
+import { concat, pcapFile, type SyntheticPacket, type TunnelKind } from './pcap-writer.js';
 
 export type Endpoint = [string, number];
 
@@ -14,7 +14,7 @@ export interface PathPoint {
   pktType: number;
   post: boolean;
   delayNs: bigint;
-  tunnel?: { kind: 'vxlan' | 'geneve'; src: string; dst: string; vni: number };
+  tunnel?: { kind: TunnelKind; src: string; dst: string; vni?: number };
 }
 
 export interface Topology {
@@ -52,8 +52,16 @@ export const SINGLE_NODE: Topology = {
 
 /** Client on node 1, DNAT there, Geneve across the underlay to a backend on node 2. */
 export function twoNodeGeneve(skewNs: bigint): Topology {
-  const out = { kind: 'geneve' as const, src: '192.168.56.11', dst: '192.168.56.12', vni: 7 };
-  const back = { kind: 'geneve' as const, src: '192.168.56.12', dst: '192.168.56.11', vni: 7 };
+  return twoNodeTunnel('geneve', 7, skewNs);
+}
+
+/**
+ * Client on node 1, DNAT there, a `kind` tunnel (VNI or GRE key `vni`; none if undefined) from
+ * 192.168.56.11 across the underlay to 192.168.56.12, a backend on node 2.
+ */
+export function twoNodeTunnel(kind: TunnelKind, vni: number | undefined, skewNs: bigint): Topology {
+  const out = { kind, src: '192.168.56.11', dst: '192.168.56.12', vni };
+  const back = { kind, src: '192.168.56.12', dst: '192.168.56.11', vni };
   return {
     captures: [
       { id: 'client', role: 'client', node: 'n1' },
@@ -90,6 +98,8 @@ export interface Connection {
   snat?: Endpoint;
   start: bigint;
   isn: number;
+  /** 'tcp' (default): an HTTP-like exchange; 'sctp': an association (see `association`). */
+  protocol?: 'tcp' | 'sctp';
   /** Every packet with IP ID 0 and no TCP timestamps: retransmissions are identical. */
   ipIdZero?: boolean;
   /** SYNs sent before one gets through (1 s apart); the earlier ones stop after `lostAfter`. */
@@ -104,6 +114,9 @@ interface Message {
   ack: number;
   len: number;
   gap: bigint;
+  /** SCTP: the verification tag and the chunks (the payload). */
+  vtag?: number;
+  chunks?: Uint8Array;
 }
 
 const SYN = 2;
@@ -134,17 +147,88 @@ function exchange(c: Connection): Message[] {
   return msgs;
 }
 
+const INIT = 1;
+const INIT_ACK = 2;
+const SACK = 3;
+const DATA = 0;
+const COOKIE_ECHO = 10;
+const COOKIE_ACK = 11;
+const SHUTDOWN = 7;
+const SHUTDOWN_ACK = 8;
+const SHUTDOWN_COMPLETE = 14;
+
+/** 32-bit big-endian words (SCTP's 16-bit field pairs are written as one word). */
+function words(...values: number[]): Uint8Array {
+  const v = new DataView(new ArrayBuffer(values.length * 4));
+  values.forEach((x, i) => v.setUint32(i * 4, x >>> 0));
+  return new Uint8Array(v.buffer);
+}
+
+/** An SCTP chunk (RFC 9260 3.2): type, flags, length, then the value padded to 4 bytes. */
+function chunk(type: number, flags: number, ...value: Uint8Array[]): Uint8Array {
+  const body = concat(...value);
+  const out = new Uint8Array(4 + Math.ceil(body.length / 4) * 4);
+  const v = new DataView(out.buffer);
+  v.setUint8(0, type);
+  v.setUint8(1, flags);
+  v.setUint16(2, 4 + body.length);
+  out.set(body, 4);
+  return out;
+}
+
+/**
+ * The packets of one SCTP association, with the exchange's shape: INIT / INIT ACK / COOKIE ECHO /
+ * COOKIE ACK, a request DATA and its SACK, the response DATA, SHUTDOWN / ACK / COMPLETE. Each
+ * side's packets carry the tag the other side chose (INIT carries 0); each side's initial TSN is
+ * its tag, and INIT ACK's state cookie (parameter 7) is `isn`, echoed back.
+ */
+function association(c: Connection): Message[] {
+  const cTag = c.isn >>> 0 || 1;
+  const sTag = (c.isn * 7919 + 12345) >>> 0 || 1;
+  const data = (tsn: number, len: number) =>
+    chunk(
+      DATA,
+      3,
+      words(tsn, 0, 0),
+      new Uint8Array(len).map((_, k) => (k * 31 + tsn) & 0xff),
+    );
+  const m = (request: boolean, gap: bigint, ...chunks: Uint8Array[]): Message => ({
+    request,
+    flags: 0,
+    seq: 0,
+    ack: 0,
+    len: 0,
+    gap,
+    vtag: chunks[0][0] === INIT ? 0 : request ? sTag : cTag,
+    chunks: concat(...chunks),
+  });
+  return [
+    m(true, 100n * US, chunk(INIT, 0, words(cTag, 65536, (10 << 16) | 10, cTag))),
+    m(false, 50n * US, chunk(INIT_ACK, 0, words(sTag, 65536, (10 << 16) | 10, sTag, (7 << 16) | 8, c.isn))),
+    m(true, 20n * US, chunk(COOKIE_ECHO, 0, words(c.isn))),
+    m(false, 30n * US, chunk(COOKIE_ACK, 0)),
+    m(true, 200n * US, data(cTag, 60)),
+    m(false, 100n * US, chunk(SACK, 0, words(cTag, 65536, 0))),
+    m(false, 50n * US, data(sTag, 140)),
+    m(true, 30n * US, chunk(SACK, 0, words(sTag, 65536, 0))),
+    m(true, 60n * US, chunk(SHUTDOWN, 0, words(sTag))),
+    m(false, 40n * US, chunk(SHUTDOWN_ACK, 0)),
+    m(true, 0n, chunk(SHUTDOWN_COMPLETE, 0)),
+  ];
+}
+
 export function simulate(topology: Topology, connections: Connection[]): Map<string, SyntheticPacket[]> {
   const out = new Map<string, SyntheticPacket[]>(topology.captures.map((c) => [c.id, []]));
   const skew = new Map(topology.captures.map((c) => [c.id, c.skewNs ?? 0n]));
   for (const c of connections) {
     let t = c.start;
     let ipId = (c.isn & 0x7fff) + 1;
-    const msgs = exchange(c);
+    const protocol = c.protocol ?? 'tcp';
+    const msgs = protocol === 'sctp' ? association(c) : exchange(c);
     msgs.forEach((m, i) => {
       const attempt = i < (c.synAttempts ?? 1) - 1;
       const path = m.request ? topology.request : topology.reply;
-      const payload = new Uint8Array(m.len).map((_, k) => (k * 31 + m.seq) & 0xff);
+      const payload = m.chunks ?? new Uint8Array(m.len).map((_, k) => (k * 31 + m.seq) & 0xff);
       for (const point of path) {
         // Lost attempts are seen up to (not including) the point after `lostAfter`.
         if (attempt && c.lostAfter !== undefined && passed(path, c.lostAfter, point)) break;
@@ -159,13 +243,14 @@ export function simulate(topology: Topology, connections: Connection[]): Map<str
           pktType: point.pktType,
           src: tuple.src[0],
           dst: tuple.dst[0],
-          protocol: 'tcp',
+          protocol,
           sport: tuple.src[1],
           dport: tuple.dst[1],
           ipId: c.ipIdZero ? 0 : ipId,
           seq: m.seq,
           ack: m.ack,
           flags: m.flags,
+          vtag: m.vtag,
           tsVal: c.ipIdZero ? undefined : Number((t / 1_000_000n) & 0xffffffffn),
           payload,
           tunnel: point.tunnel && { ...point.tunnel, sport: 40000 + (c.client[1] % 1000) },

@@ -1,6 +1,9 @@
 // A tiny pcap writer for synthetic captures (nanosecond pcap, LINUX_SLL2), so synthetic tests go
 // through the real reader and decoder. Checksums are left zero: nothing on the way checks them.
 
+/** Overlay encapsulations: UDP-based (VXLAN, Geneve), GRE, and plain IP-in-IP. */
+export type TunnelKind = 'vxlan' | 'geneve' | 'gre' | 'ipip';
+
 export interface SyntheticPacket {
   /** Nanoseconds since the epoch. */
   t: bigint;
@@ -9,7 +12,7 @@ export interface SyntheticPacket {
   pktType: number;
   src: string;
   dst: string;
-  protocol: 'tcp' | 'udp';
+  protocol: 'tcp' | 'udp' | 'sctp';
   sport: number;
   dport: number;
   ipId?: number;
@@ -20,10 +23,18 @@ export interface SyntheticPacket {
   window?: number;
   /** TCP timestamp option value; omitted = no options. */
   tsVal?: number;
+  /** SCTP verification tag. */
+  vtag?: number;
+  /** Transport payload (for SCTP: its chunks). */
   payload?: Uint8Array;
-  /** Wrap in an outer IPv4/UDP header (VXLAN 4789 or Geneve 6081). */
-  tunnel?: { kind: 'vxlan' | 'geneve'; src: string; dst: string; sport: number; vni: number };
+  /**
+   * Wrap in an outer IP header: UDP from `sport` to VXLAN 4789 or Geneve 6081 (with `vni`), GRE
+   * straight over the inner IP packet (`vni` as its key, no key if absent), or IP-in-IP.
+   */
+  tunnel?: { kind: TunnelKind; src: string; dst: string; sport?: number; vni?: number };
 }
+
+const IP_PROTOCOLS = { tcp: 6, udp: 17, sctp: 132 } as const;
 
 export function pcapFile(packets: SyntheticPacket[]): Uint8Array {
   const parts: Uint8Array[] = [];
@@ -48,8 +59,7 @@ export function pcapFile(packets: SyntheticPacket[]): Uint8Array {
 
 function sll2(p: SyntheticPacket): Uint8Array {
   const v = new DataView(new ArrayBuffer(20));
-  const inner = p.tunnel ? 4 : ipVersion(p.src);
-  v.setUint16(0, inner === 4 ? 0x0800 : 0x86dd);
+  v.setUint16(0, ethertype(p.tunnel?.src ?? p.src));
   v.setUint32(4, p.ifIndex);
   v.setUint16(8, 1); // ARPHRD_ETHER
   v.setUint8(10, p.pktType);
@@ -58,26 +68,46 @@ function sll2(p: SyntheticPacket): Uint8Array {
 }
 
 function ipPacket(p: SyntheticPacket): Uint8Array {
-  const inner = ip(p.src, p.dst, p.protocol === 'tcp' ? 6 : 17, p.ipId ?? 0, transport(p));
+  const inner = ip(p.src, p.dst, IP_PROTOCOLS[p.protocol], p.ipId ?? 0, transport(p));
   if (!p.tunnel) return inner;
   const t = p.tunnel;
+  const outerId = (p.ipId ?? 0) ^ 0x5555;
+  // IP-in-IP: protocol 4 carries IPv4, 41 IPv6.
+  if (t.kind === 'ipip') return ip(t.src, t.dst, ipVersion(p.src) === 4 ? 4 : 41, outerId, inner);
+  if (t.kind === 'gre') {
+    // GRE (RFC 2784/2890): flags (K bit when there is a key), the inner ethertype, the key.
+    const v = new DataView(new ArrayBuffer(t.vni === undefined ? 4 : 8));
+    v.setUint16(0, t.vni === undefined ? 0 : 0x2000);
+    v.setUint16(2, ethertype(p.src));
+    if (t.vni !== undefined) v.setUint32(4, t.vni >>> 0);
+    return ip(t.src, t.dst, 47, outerId, concat(new Uint8Array(v.buffer), inner));
+  }
   // Tunnel header, then the inner packet as an Ethernet frame.
+  const vni = t.vni ?? 0;
   const tunnelHeader = new Uint8Array(8);
   if (t.kind === 'vxlan') tunnelHeader[0] = 0x08;
   else new DataView(tunnelHeader.buffer).setUint16(2, 0x6558);
-  tunnelHeader[4] = (t.vni >> 16) & 0xff;
-  tunnelHeader[5] = (t.vni >> 8) & 0xff;
-  tunnelHeader[6] = t.vni & 0xff;
+  tunnelHeader[4] = (vni >> 16) & 0xff;
+  tunnelHeader[5] = (vni >> 8) & 0xff;
+  tunnelHeader[6] = vni & 0xff;
   const eth = new Uint8Array(14);
-  new DataView(eth.buffer).setUint16(12, ipVersion(p.src) === 4 ? 0x0800 : 0x86dd);
+  new DataView(eth.buffer).setUint16(12, ethertype(p.src));
   const udpPayload = concat(tunnelHeader, eth, inner);
   const dport = t.kind === 'vxlan' ? 4789 : 6081;
-  return ip(t.src, t.dst, 17, (p.ipId ?? 0) ^ 0x5555, udp(t.sport, dport, udpPayload));
+  return ip(t.src, t.dst, 17, outerId, udp(t.sport ?? 0, dport, udpPayload));
 }
 
 function transport(p: SyntheticPacket): Uint8Array {
   const payload = p.payload ?? new Uint8Array(0);
   if (p.protocol === 'udp') return udp(p.sport, p.dport, payload);
+  if (p.protocol === 'sctp') {
+    // SCTP common header (RFC 9260): ports, verification tag, checksum (zero); chunks follow.
+    const v = new DataView(new ArrayBuffer(12));
+    v.setUint16(0, p.sport);
+    v.setUint16(2, p.dport);
+    v.setUint32(4, (p.vtag ?? 0) >>> 0);
+    return concat(new Uint8Array(v.buffer), payload);
+  }
   const options = p.tsVal !== undefined ? 12 : 0;
   const v = new DataView(new ArrayBuffer(20 + options));
   v.setUint16(0, p.sport);
@@ -134,6 +164,10 @@ function ipVersion(address: string): 4 | 6 {
   return address.includes(':') ? 6 : 4;
 }
 
+function ethertype(address: string): number {
+  return ipVersion(address) === 4 ? 0x0800 : 0x86dd;
+}
+
 function v4(address: string): Uint8Array {
   return Uint8Array.from(address.split('.').map(Number));
 }
@@ -152,7 +186,7 @@ function v6(address: string): Uint8Array {
   return out;
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
+export function concat(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
   for (const p of parts) {
