@@ -196,6 +196,7 @@ export class Correlator {
       p.tunnel,
       p.outerSrc,
       p.outerDst,
+      icmpError ? 1 : 0,
       p.vni,
     );
     this.live.push(ps);

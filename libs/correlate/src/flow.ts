@@ -298,7 +298,7 @@ function perspectiveOf(p: PerspectiveState, d: number, request: boolean, ctx: Fl
     firstNs: absolute(ctx.baseSec, p.stat[S_FIRST + d]),
     lastNs: absolute(ctx.baseSec, p.stat[S_LAST + d]),
     interfaces,
-    outer: outerOf(p),
+    outer: outerOf(p, d),
     retransmissions: p.stat[S_RETRANS + d],
     duplicateAcks: p.stat[S_DUP_ACKS + d],
     syn: p.synDir === d ? p.synCount : 0,

@@ -128,6 +128,8 @@ export class PerspectiveState {
   tunnel = 0;
   outerSrc = '';
   outerDst = '';
+  /** Direction of the packet the outer header was taken from (1 when an ICMP error opened it). */
+  outerDir = 0;
   vni = 0;
 
   /** Starts a new perspective in this object, new or recycled: every field is reset. */
@@ -143,6 +145,7 @@ export class PerspectiveState {
     tunnel: number,
     outerSrc: string,
     outerDst: string,
+    outerDir: number,
     vni: number,
   ): this {
     this.indexHash = indexHash;
@@ -157,6 +160,7 @@ export class PerspectiveState {
     this.tunnel = tunnel;
     this.outerSrc = outerSrc;
     this.outerDst = outerDst;
+    this.outerDir = outerDir;
     this.vni = vni;
     this.parent = this;
     this.parity = this.rank = 0;

@@ -25,9 +25,14 @@ export function tupleOf(p: PerspectiveState, dir: number): TupleView {
   return dir === 0 ? { src: a, dst: b } : { src: b, dst: a };
 }
 
-export function outerOf(p: PerspectiveState): OuterHeader | null {
+/**
+ * The outer header of `p`'s packets in direction `dir`. The perspective keeps it as its first
+ * packet carried it (direction `outerDir`): the other direction's runs the other way.
+ */
+export function outerOf(p: PerspectiveState, dir: number): OuterHeader | null {
   if (p.tunnel === 0) return null;
-  return { tunnel: tunnelName(p.tunnel), src: p.outerSrc, dst: p.outerDst, vni: p.vni >= 0 ? p.vni : null };
+  const [src, dst] = dir === p.outerDir ? [p.outerSrc, p.outerDst] : [p.outerDst, p.outerSrc];
+  return { tunnel: tunnelName(p.tunnel), src, dst, vni: p.vni >= 0 ? p.vni : null };
 }
 
 /**
@@ -77,7 +82,7 @@ export function toTranslations(
     direction,
     before: tupleOf(from, hop.fromDir),
     after: tupleOf(to, hop.toDir),
-    outer: kind === 'ENCAP' ? outerOf(to) : kind === 'DECAP' ? outerOf(from) : null,
+    outer: kind === 'ENCAP' ? outerOf(to, hop.toDir) : kind === 'DECAP' ? outerOf(from, hop.fromDir) : null,
     capture: ctx.captureId(to.capture),
     fromCapture: ctx.captureId(from.capture),
     interfaces,

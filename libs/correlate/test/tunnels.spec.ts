@@ -95,8 +95,7 @@ describe.each(TUNNELS)('$name across two nodes', ({ kind, vni, v6 }) => {
         inner,
       ]);
       expect(decap.outer).toEqual(outer(NODE_1, NODE_2));
-      // Reply: tunnelled by node 2, unwrapped by node 1. Which way round the outer addresses are
-      // named is left to the known-bug test below.
+      // Reply: tunnelled by node 2, unwrapped by node 1, outer header node 2 -> node 1.
       const back = { src: ep(c.backend), dst: ep(c.client) };
       for (const [k, at] of [
         ['ENCAP', 'node-2'],
@@ -105,10 +104,15 @@ describe.each(TUNNELS)('$name across two nodes', ({ kind, vni, v6 }) => {
         const t = step('reply', k);
         expect([t.capture, t.before], k).toEqual([at, back]);
         expect(t.outer, k).toMatchObject({ tunnel: kind, vni: vni ?? null });
-        expect([t.outer!.src, t.outer!.dst].sort(), k).toEqual([NODE_1, NODE_2]);
+        expect(t.outer, k).toEqual(outer(NODE_2, NODE_1));
       }
-      // Every tunnelled sighting is one perspective per node, carrying the outer header.
+      // Every tunnelled sighting is one perspective per node, carrying the outer header the way
+      // that direction travelled.
       const tunnelled = flow.perspectives.filter((p) => p.outer !== null);
+      for (const p of tunnelled)
+        expect(p.outer, `${p.capture} ${p.direction}`).toEqual(
+          p.direction === 'request' ? outer(NODE_1, NODE_2) : outer(NODE_2, NODE_1),
+        );
       expect(tunnelled.map((p) => `${p.capture} ${p.direction}`).sort()).toEqual([
         'node-1 reply',
         'node-1 request',
@@ -130,12 +134,9 @@ describe.each(TUNNELS)('$name across two nodes', ({ kind, vni, v6 }) => {
   });
 });
 
-// Known bug (libs/correlate/src/translation.ts outerOf): a tunnelled perspective keeps the outer
-// header of the first packet it saw (the request's, node 1 -> node 2) and every translation of
-// either direction reports that one. The reply was encapsulated node 2 -> node 1. `it.fails`
-// passes while the bug is there; once fixed it fails, and should become a plain `it`. (Everything
-// else this test relies on is asserted by the passing tests above, so only the outer names fail.)
-it.fails('names the reply outer header the way the reply travelled (known bug)', async () => {
+// A tunnelled perspective keeps the outer header of the first packet it saw (the request's,
+// node 1 -> node 2); the reply was encapsulated node 2 -> node 1 and must be named that way.
+it('names the reply outer header the way the reply travelled', async () => {
   for (const { kind, vni, v6 } of TUNNELS) {
     const topology = twoNodeTunnel(kind, vni, 0n);
     const [c] = tunnelledConnections(v6);
