@@ -18,9 +18,8 @@ import {
   S_SIGHTINGS,
   S_UNPAIRED,
   union,
-  type HopAggregate,
 } from './perspective.js';
-import type { PacketGroup, Sighting } from './sighting.js';
+import type { SightingArena, SightingInput } from './sighting.js';
 import { PKT_OUTGOING, type CapturePoint, type CorrelatePacket } from './types.js';
 
 export interface EngineOptions {
@@ -64,6 +63,19 @@ export class Correlator {
   private readonly recentNext: number[];
   /** Captures taken at an endpoint (client, backend...) rather than on a node's path. */
   private readonly endpoint: boolean[];
+  /** The sighting being placed: one object, rewritten per packet (the arena copies it). */
+  private readonly input: SightingInput = {
+    p: RETIRED,
+    dir: 0,
+    t: 0,
+    tc: 0,
+    capture: 0,
+    domain: 0,
+    rank: 0,
+    ifIndex: 0,
+    pktType: 0,
+    frame: 0,
+  };
 
   constructor(
     readonly points: readonly CapturePoint[],
@@ -86,8 +98,8 @@ export class Correlator {
     this.packets = points.map(() => 0);
     this.ignored = points.map(() => 0);
     this.pairing = new PairingWindow(
-      { windowNs: options.windowNs, ambiguityNs: 1e6, unknownInterfaceDupNs: 1e6 },
-      (g) => this.closeGroup(g),
+      { windowNs: options.windowNs, ambiguityNs: 1e6, unknownInterfaceDupNs: 1e6, uncertainty },
+      (order, n, ambiguous) => this.closeGroup(order, n, ambiguous),
     );
   }
 
@@ -151,7 +163,7 @@ export class Correlator {
     const dir = src === ps.aAddr && sport === ps.aPort ? 0 : 1;
 
     const rank = !this.endpoint[capture] || p.pktType < 0 ? 1 : p.pktType === PKT_OUTGOING ? 0 : 2;
-    const s = this.pairing.sighting();
+    const s = this.input;
     s.p = ps;
     s.dir = dir;
     s.t = t;
@@ -166,7 +178,7 @@ export class Correlator {
     this.sightings++;
     ps.stat[S_SIGHTINGS + dir]++;
     ps.countInterface(p, dir);
-    if (!seenBefore(group, s)) ps.countPacket(p, dir, t);
+    if (!this.pairing.seenBefore(group, ps)) ps.countPacket(p, dir, t);
     if (ps.evidenceCount < this.options.maxEvidence * 6) ps.addEvidence(t, dir, p);
     this.pairing.advance(tc);
     if (tc > this.nextRetire) this.retireIdle(tc, false);
@@ -263,29 +275,31 @@ export class Correlator {
     for (const members of done) for (const p of members) this.freePerspectives.push(p);
   }
 
-  private closeGroup(g: PacketGroup): void {
-    const ss = g.sortByTime(this.uncertainty);
-    const n = g.count;
-    const first = ss[0];
+  private closeGroup(order: Int32Array, n: number, ambiguous: boolean): void {
+    const S = this.pairing.sightings;
+    const first = order[0];
+    const capture = S.capture(first);
     let oneCapture = true;
-    for (let i = 1; i < n; i++) if (ss[i].capture !== first.capture) oneCapture = false;
-    if (oneCapture) first.p.stat[S_UNPAIRED + first.dir]++;
+    for (let i = 1; i < n; i++) if (S.capture(order[i]) !== capture) oneCapture = false;
+    if (oneCapture) S.p[first].stat[S_UNPAIRED + S.dir(first)]++;
     if (n === 1) return;
-    this.sampleClock(ss, n);
-    if (g.ambiguous) {
-      first.p.ambiguous++;
+    this.sampleClock(S, order, n);
+    if (ambiguous) {
+      S.p[first].ambiguous++;
       return;
     }
     for (let i = 1; i < n; i++) {
-      const a = ss[i - 1];
-      const b = ss[i];
-      if (a.p === b.p) continue;
+      const a = order[i - 1];
+      const b = order[i];
+      const pa = S.p[a];
+      const pb = S.p[b];
+      if (pa === pb) continue;
       this.hops++;
-      if (!union(a.p, a.dir, b.p, b.dir)) {
+      if (!union(pa, S.dir(a), pb, S.dir(b))) {
         this.conflicts++;
         continue;
       }
-      addHop(a, b);
+      addHop(S, a, b);
     }
   }
 
@@ -293,15 +307,19 @@ export class Correlator {
    * Keeps, per perspective, direction and next domain, one packet that crossed between clock
    * domains: the last sighting before the crossing and the first after it (the tightest bracket).
    */
-  private sampleClock(ss: Sighting[], n: number): void {
+  private sampleClock(S: SightingArena, order: Int32Array, n: number): void {
     // Every crossing of the packet's path (client, node, backend on three clocks: two).
     next: for (let i = 1; i < n; i++) {
-      const a = ss[i - 1];
-      const b = ss[i];
-      if (a.domain === b.domain) continue;
-      const cross = (a.p.cross ??= []);
-      for (const c of cross) if (c.dir === a.dir && c.domainB === b.domain) continue next;
-      cross.push({ dir: a.dir, domainA: a.domain, domainB: b.domain, tA: a.t, tB: b.t });
+      const a = order[i - 1];
+      const b = order[i];
+      const domainA = S.domain(a);
+      const domainB = S.domain(b);
+      if (domainA === domainB) continue;
+      const dir = S.dir(a);
+      const p = S.p[a];
+      const cross = (p.cross ??= []);
+      for (const c of cross) if (c.dir === dir && c.domainB === domainB) continue next;
+      cross.push({ dir, domainA, domainB, tA: S.t(a), tB: S.t(b) });
     }
   }
 }
@@ -373,61 +391,63 @@ function matches(
   );
 }
 
-function seenBefore(g: PacketGroup, s: Sighting): boolean {
-  const list = g.sightings;
-  for (let i = 0; i < g.count - 1; i++) if (list[i].p === s.p) return true;
-  return false;
-}
-
-function addHop(a: Sighting, b: Sighting): void {
-  const latency = b.t - a.t;
-  const hops = a.p.hops;
-  const n = a.p.hopCount;
+function addHop(S: SightingArena, a: number, b: number): void {
+  const from = S.p[a];
+  const to = S.p[b];
+  const fromDir = S.dir(a);
+  const toDir = S.dir(b);
+  const fromIf = S.ifIndex(a);
+  const toIf = S.ifIndex(b);
+  const fromType = S.pktType(a);
+  const toType = S.pktType(b);
+  const latency = S.t(b) - S.t(a);
+  const hops = from.hops;
+  const n = from.hopCount;
   for (let i = 0; i < n; i++) {
     const h = hops[i];
     if (
-      h.to === b.p &&
-      h.fromDir === a.dir &&
-      h.toDir === b.dir &&
-      h.fromIf === a.ifIndex &&
-      h.toIf === b.ifIndex &&
-      h.fromType === a.pktType &&
-      h.toType === b.pktType
+      h.to === to &&
+      h.fromDir === fromDir &&
+      h.toDir === toDir &&
+      h.fromIf === fromIf &&
+      h.toIf === toIf &&
+      h.fromType === fromType &&
+      h.toType === toType
     ) {
       h.packets++;
       if (latency < h.minLatency) h.minLatency = latency;
       return;
     }
   }
-  a.p.hopCount = n + 1;
+  from.hopCount = n + 1;
+  const firstTc = S.tc(a);
   const stale = n < hops.length ? hops[n] : null;
   if (stale === null) {
-    const hop: HopAggregate = {
-      to: b.p,
-      fromDir: a.dir,
-      toDir: b.dir,
-      fromIf: a.ifIndex,
-      toIf: b.ifIndex,
-      fromType: a.pktType,
-      toType: b.pktType,
+    hops.push({
+      to,
+      fromDir,
+      toDir,
+      fromIf,
+      toIf,
+      fromType,
+      toType,
       packets: 1,
-      firstTc: a.tc,
+      firstTc,
       firstLatency: latency,
       minLatency: latency,
-    };
-    hops.push(hop);
+    });
     return;
   }
   // A recycled perspective's hop object: every field rewritten.
-  stale.to = b.p;
-  stale.fromDir = a.dir;
-  stale.toDir = b.dir;
-  stale.fromIf = a.ifIndex;
-  stale.toIf = b.ifIndex;
-  stale.fromType = a.pktType;
-  stale.toType = b.pktType;
+  stale.to = to;
+  stale.fromDir = fromDir;
+  stale.toDir = toDir;
+  stale.fromIf = fromIf;
+  stale.toIf = toIf;
+  stale.fromType = fromType;
+  stale.toType = toType;
   stale.packets = 1;
-  stale.firstTc = a.tc;
+  stale.firstTc = firstTc;
   stale.firstLatency = latency;
   stale.minLatency = latency;
 }

@@ -1,137 +1,177 @@
-// A sighting is one packet seen at one capture point; a packet group gathers the sightings of
-// one packet (equal fingerprints close in time) across every capture point and interface.
+// Sightings (one packet seen at one capture point) and packet groups (the sightings of one
+// packet, gathered by the pairing window) live in flat arenas rather than as objects: a group is
+// read back a whole window after it was written, when objects scattered by recycling are out of
+// cache; a record here is one cache line, and the sightings of one packet arrive together, so
+// they sit side by side. No garbage either: the arenas are rings that grow and are reused.
 import type { PerspectiveState } from './perspective.js';
 
-/** Pooled by the pairing window: fields are rewritten for every packet, nothing keeps one. */
-export class Sighting {
-  p!: PerspectiveState;
-  /** Direction within `p` (0: a -> b). */
-  dir = 0;
-  /** Raw timestamp (ns since the run's base second, this capture's clock). */
-  t = 0;
-  /** `t` on the reference clock (coarse offset applied): what pairing and ordering use. */
-  tc = 0;
-  capture = 0;
-  domain = 0;
-  /**
-   * Tie-break at equal times across captures: an endpoint sends (0) before the path sees the
-   * packet (1) before an endpoint receives it (2).
-   */
-  rank = 0;
-  ifIndex = 0;
-  pktType = 0;
-  frame = 0;
+/** Record size in bytes: one cache line. Doubles first, then 32-bit integers. */
+const STRIDE = 64;
+const F = STRIDE / 8;
+const I = STRIDE / 4;
+
+// Sighting fields: doubles at [s * F + k], integers at [s * I + k].
+/** Raw timestamp (ns since the run's base second, this capture's clock). */
+const S_T = 0;
+/** `t` on the reference clock (coarse offset applied): what pairing and ordering use. */
+const S_TC = 1;
+const S_FRAME = 2;
+/** Next sighting of the same group (arrival order), -1 at the end. */
+const S_NEXT = 6;
+const S_IF = 7;
+const S_TYPE = 8;
+const S_CAPTURE = 9;
+const S_DOMAIN = 10;
+/** Direction within the sighting's perspective (0: a -> b). */
+const S_DIR = 11;
+/**
+ * Tie-break at equal times across captures: an endpoint sends (0) before the path sees the
+ * packet (1) before an endpoint receives it (2).
+ */
+const S_RANK = 12;
+/** Set once its group closed: the slot is free when every older one is too. */
+const S_DEAD = 13;
+
+/** A sighting as the engine fills it (one reused object; the arena copies its fields). */
+export interface SightingInput {
+  p: PerspectiveState;
+  dir: number;
+  t: number;
+  tc: number;
+  capture: number;
+  domain: number;
+  rank: number;
+  ifIndex: number;
+  pktType: number;
+  frame: number;
 }
 
-/** Pooled like sightings. */
-export class PacketGroup {
-  /**
-   * The sightings are sightings[0 .. count): the array is kept across reuses with stale slots
-   * past `count`, since `length = 0` would drop its storage and the next push allocate anew.
-   */
-  readonly sightings: Sighting[] = [];
-  count = 0;
-  /** The previous (older) and next (newer) open groups with the same fingerprint key. */
-  older: PacketGroup | null = null;
-  newer: PacketGroup | null = null;
-  /** Another open group was about as good a match for one of the sightings. */
-  ambiguous = false;
-  /**
-   * A sighting was added out of order. Merged input arrives in time order, so this is rare, and
-   * checking on add (the previous sighting is in cache then) saves the sort a cold pass at close.
-   */
-  unsorted = false;
-  /** Index key (31 bits, a small integer for the Map) and the rest of the fingerprint. */
-  key = 0;
-  fp2 = 0;
-  firstTc = 0;
+/**
+ * The sightings of open groups, in arrival order in a ring. Merged input arrives in (coarse)
+ * time order and a group closes a window after its first sighting, so slots free up roughly in
+ * the order they were taken; the ring grows (doubling) when a straggler holds the tail.
+ */
+export class SightingArena {
+  f64 = new Float64Array(0);
+  i32 = new Int32Array(0);
+  /** Perspective of each slot (objects cannot live in the typed arrays). */
+  p: PerspectiveState[] = [];
+  private capacity = 0;
+  private tail = 0;
+  private used = 0;
 
-  add(s: Sighting): void {
-    const n = this.count;
-    if (n > 0 && after(this.sightings[n - 1], s)) this.unsorted = true;
-    this.sightings[n] = s;
-    this.count = n + 1;
+  constructor(capacity = 1 << 12) {
+    this.resize(capacity);
+  }
+
+  /** Stores the sighting in a new slot and returns it. */
+  add(s: SightingInput): number {
+    if (this.used === this.capacity) this.grow();
+    const slot = (this.tail + this.used) & (this.capacity - 1);
+    this.used++;
+    const f = slot * F;
+    const i = slot * I;
+    const f64 = this.f64;
+    const i32 = this.i32;
+    f64[f + S_T] = s.t;
+    f64[f + S_TC] = s.tc;
+    f64[f + S_FRAME] = s.frame;
+    i32[i + S_NEXT] = -1;
+    i32[i + S_IF] = s.ifIndex;
+    i32[i + S_TYPE] = s.pktType;
+    i32[i + S_CAPTURE] = s.capture;
+    i32[i + S_DOMAIN] = s.domain;
+    i32[i + S_DIR] = s.dir;
+    i32[i + S_RANK] = s.rank;
+    i32[i + S_DEAD] = 0;
+    this.p[slot] = s.p;
+    return slot;
+  }
+
+  /** Frees a slot (its group closed); the ring's tail moves past every freed slot. */
+  free(slot: number): void {
+    this.i32[slot * I + S_DEAD] = 1;
+    const mask = this.capacity - 1;
+    while (this.used > 0 && this.i32[this.tail * I + S_DEAD] === 1) {
+      this.tail = (this.tail + 1) & mask;
+      this.used--;
+    }
+  }
+
+  t(s: number): number {
+    return this.f64[s * F + S_T];
+  }
+  tc(s: number): number {
+    return this.f64[s * F + S_TC];
+  }
+  frame(s: number): number {
+    return this.f64[s * F + S_FRAME];
+  }
+  next(s: number): number {
+    return this.i32[s * I + S_NEXT];
+  }
+  setNext(s: number, next: number): void {
+    this.i32[s * I + S_NEXT] = next;
+  }
+  ifIndex(s: number): number {
+    return this.i32[s * I + S_IF];
+  }
+  pktType(s: number): number {
+    return this.i32[s * I + S_TYPE];
+  }
+  capture(s: number): number {
+    return this.i32[s * I + S_CAPTURE];
+  }
+  domain(s: number): number {
+    return this.i32[s * I + S_DOMAIN];
+  }
+  dir(s: number): number {
+    return this.i32[s * I + S_DIR];
+  }
+  rank(s: number): number {
+    return this.i32[s * I + S_RANK];
+  }
+
+  /** Should sighting `a` come after `b` on the packet's path? (Reference time, file order, rank.) */
+  after(a: number, b: number): boolean {
+    const ta = this.f64[a * F + S_TC];
+    const tb = this.f64[b * F + S_TC];
+    if (ta !== tb) return ta > tb;
+    const ca = this.i32[a * I + S_CAPTURE];
+    if (ca === this.i32[b * I + S_CAPTURE]) return this.f64[a * F + S_FRAME] > this.f64[b * F + S_FRAME];
+    return this.i32[a * I + S_RANK] > this.i32[b * I + S_RANK];
   }
 
   /**
-   * Orders sightings as the packet travelled: by reference time, then file order, then rank.
-   * Across clock domains, times closer than the offsets' uncertainty do not tell the order, so
-   * each domain's sightings stay together (a packet crosses from one host to the next once),
-   * unless their times say the packet came back.
+   * Doubles the ring, its live slots moved to the start in order. Slot numbers change: `remap`
+   * (old slot -> new slot) lets the owner rewrite what refers to them; links are rewritten here.
    */
-  sortByTime(uncertainty: (a: number, b: number) => number): Sighting[] {
-    const s = this.sightings;
-    const n = this.count;
-    // In order already if no sighting came after one it should precede (insertion sort moves
-    // nothing then).
-    if (this.unsorted) insertionSort(s, n, after);
-    const domain = s[0].domain;
-    let multi = false;
-    for (let i = 1; i < n; i++) if (s[i].domain !== domain) multi = true;
-    if (!multi) return s;
-    // Domains by the middle of their sightings (for two blocks, the order whose crossing gap
-    // is the larger); blocks keep that order if no sighting is clearly out of it.
-    const domains = DOMAINS;
-    domainCount = 0;
-    for (let k = 0; k < n; k++) {
-      const x = s[k];
-      // Sorted by time: a domain's first sighting is its earliest, its last its latest.
-      const i = domainIndex(x.domain);
-      if (i < 0) {
-        MIN[domainCount] = MAX[domainCount] = x.tc;
-        domains[domainCount++] = x.domain;
-      } else MAX[i] = x.tc;
+  private grow(): void {
+    const oldF = this.f64;
+    const oldP = this.p;
+    const oldCap = this.capacity;
+    const tail = this.tail;
+    this.resize(oldCap * 2);
+    for (let k = 0; k < this.used; k++) {
+      const from = (tail + k) & (oldCap - 1);
+      // A same-type copy moves the bytes: the integer fields come along.
+      this.f64.set(oldF.subarray(from * F, from * F + F), k * F);
+      this.p[k] = oldP[from];
+      const next = this.i32[k * I + S_NEXT];
+      if (next >= 0) this.i32[k * I + S_NEXT] = (next - tail + oldCap) & (oldCap - 1);
     }
-    for (let i = 1; i < domainCount; i++) {
-      for (let j = i; j > 0 && MIN[j - 1] + MAX[j - 1] > MIN[j] + MAX[j]; j--) {
-        swap(domains, j);
-        swap(MIN, j);
-        swap(MAX, j);
-      }
-    }
-    for (let i = 0; i < domainCount; i++)
-      for (let j = i + 1; j < domainCount; j++)
-        if (MAX[i] > MIN[j] + uncertainty(domains[i], domains[j])) return s;
-    insertionSort(s, n, byDomainBlock);
-    return s;
+    this.tail = 0;
+    this.onGrow?.(tail, oldCap);
   }
-}
 
-// Scratch space for sortByTime (groups are sorted one at a time): DOMAINS[0 .. domainCount).
-const DOMAINS: number[] = [];
-let domainCount = 0;
-const MIN: number[] = [];
-const MAX: number[] = [];
+  /** Told when slots moved: new slot = (old - tail + oldCapacity) & (oldCapacity - 1). */
+  onGrow: ((tail: number, oldCapacity: number) => void) | null = null;
 
-function domainIndex(domain: number): number {
-  for (let i = 0; i < domainCount; i++) if (DOMAINS[i] === domain) return i;
-  return -1;
-}
-
-function swap(a: number[], j: number): void {
-  const x = a[j - 1];
-  a[j - 1] = a[j];
-  a[j] = x;
-}
-
-function byDomainBlock(a: Sighting, b: Sighting): boolean {
-  return a.domain !== b.domain && domainIndex(a.domain) > domainIndex(b.domain);
-}
-
-function insertionSort(s: Sighting[], n: number, after: (a: Sighting, b: Sighting) => boolean): void {
-  for (let i = 1; i < n; i++) {
-    const x = s[i];
-    let j = i - 1;
-    while (j >= 0 && after(s[j], x)) {
-      s[j + 1] = s[j];
-      j--;
-    }
-    s[j + 1] = x;
+  private resize(capacity: number): void {
+    const buffer = new ArrayBuffer(capacity * STRIDE);
+    this.f64 = new Float64Array(buffer);
+    this.i32 = new Int32Array(buffer);
+    this.p = new Array<PerspectiveState>(capacity);
+    this.capacity = capacity;
   }
-}
-
-function after(a: Sighting, b: Sighting): boolean {
-  if (a.tc !== b.tc) return a.tc > b.tc;
-  if (a.capture === b.capture) return a.frame > b.frame;
-  return a.rank > b.rank;
 }
