@@ -59,8 +59,8 @@ export class Correlator {
   conflicts = 0;
   private nextRetire = -Infinity;
   private sweeps = 0;
+  /** Per capture, the perspectives used last, most recent first (at most RECENT). */
   private readonly recent: PerspectiveState[][];
-  private readonly recentNext: number[];
   /** Captures taken at an endpoint (client, backend...) rather than on a node's path. */
   private readonly endpoint: boolean[];
   /** The sighting being placed: one object, rewritten per packet (the arena copies it). */
@@ -93,7 +93,6 @@ export class Correlator {
   ) {
     this.index = points.map(() => new TupleIndex());
     this.recent = points.map(() => []);
-    this.recentNext = points.map(() => 0);
     this.endpoint = points.map((p) => p.role !== 'node');
     this.packets = points.map(() => 0);
     this.ignored = points.map(() => 0);
@@ -138,12 +137,17 @@ export class Correlator {
       sport = dport = ICMP_ECHO.has(p.icmpType) ? p.icmpId : 0;
     }
     // Consecutive packets of a capture mostly belong to a few flows (one packet shows on several
-    // interfaces in a row): try the recently used perspectives before building the index key.
+    // interfaces in a row): try the recently used perspectives, most recent first, before
+    // building the index key. Most recent first also finds a tuple's newest perspective (a
+    // reused port) before an older one still cached.
     const recent = this.recent[capture];
     let ps: PerspectiveState | undefined;
     for (let i = 0; i < recent.length; i++) {
-      if (matches(recent[i], protocol, src, sport, dst, dport, p)) {
-        ps = recent[i];
+      const r = recent[i];
+      if (matches(r, protocol, src, sport, dst, dport, p)) {
+        ps = r;
+        for (let j = i; j > 0; j--) recent[j] = recent[j - 1];
+        recent[0] = r;
         break;
       }
     }
@@ -157,8 +161,10 @@ export class Correlator {
         ps = this.newPerspective(hash, capture, protocol, src, sport, dst, dport, p, icmpError);
         index.set(ps);
       }
-      recent[this.recentNext[capture]] = ps;
-      this.recentNext[capture] = (this.recentNext[capture] + 1) % RECENT;
+      if (recent[0] !== ps) {
+        for (let j = Math.min(recent.length, RECENT - 1); j > 0; j--) recent[j] = recent[j - 1];
+        recent[0] = ps;
+      }
     }
     const dir = src === ps.aAddr && sport === ps.aPort ? 0 : 1;
 

@@ -141,8 +141,10 @@ export class PairingWindow {
     const S = this.sightings;
     let d = Infinity;
     const sRoot = findRoot(s.p);
+    const sParity = parityToRoot(s.p) ^ s.dir;
     let lastP = null;
     let xRoot = sRoot;
+    let xParity = 0;
     for (let x = this.gi[g * I + G_HEAD]; x !== EMPTY; x = S.next(x)) {
       const gap = Math.abs(s.tc - S.tc(x));
       const xp = S.p[x];
@@ -159,10 +161,11 @@ export class PairingWindow {
       if (xp !== lastP) {
         lastP = xp;
         xRoot = findRoot(xp);
+        xParity = parityToRoot(xp);
       }
       if (xRoot === sRoot) {
         // Known to be one flow: the directions must agree with what pairing inferred before.
-        if ((parityToRoot(xp) ^ parityToRoot(s.p)) !== (S.dir(x) ^ s.dir)) return Infinity;
+        if ((xParity ^ S.dir(x)) !== sParity) return Infinity;
       } else if (xRoot.rank > 0 && sRoot.rank > 0) {
         // Both already belong to flows of their own: joining them would merge two connections.
         return Infinity;

@@ -176,6 +176,35 @@ describe('synthetic captures', () => {
   });
 });
 
+describe('a port reused at once', () => {
+  it('gives the new connection its own flow while the old one is still in the caches', async () => {
+    // Back to back on one client port, nothing in between: the first connection's perspectives
+    // are the most recently used ones when the second one's SYN arrives.
+    const conns: Connection[] = [0, 1, 2].map((i) => ({
+      client: ['10.244.0.5', 50000],
+      service: SERVICE,
+      backend: PODS[i],
+      start: T0 + BigInt(i) * 5_000_000n,
+      isn: 1000 + i * 7919,
+    }));
+    // What one such connection gives alone.
+    const [alone] = correlate(await captures(SINGLE_NODE, simulate(SINGLE_NODE, [conns[0]]))).flows;
+    const result = correlate(await captures(SINGLE_NODE, simulate(SINGLE_NODE, conns)));
+    expect(result.flows).toHaveLength(3);
+    for (const c of conns) {
+      const flow = result.flows.find((f) => f.firstNs === String(c.start))!;
+      expect(flow, String(c.start)).toBeDefined();
+      expect(flow.backend).toBe(ep(c.backend));
+      expect(flow.state).toBe('CLOSED');
+      expect([flow.request, flow.reply]).toEqual([alone.request, alone.reply]);
+      expect(flow.perspectives.map((p) => [p.capture, p.direction, p.packets])).toEqual(
+        alone.perspectives.map((p) => [p.capture, p.direction, p.packets]),
+      );
+    }
+    expect(result.conflicts + result.ambiguousPairings).toBe(0);
+  });
+});
+
 describe('identical packets from two clients at once', () => {
   it('reports the pairing as ambiguous instead of guessing', async () => {
     // Two pods send byte-identical DNS queries (IP ID 0) 10 µs apart; the node DNATs both to
