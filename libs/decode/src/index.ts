@@ -25,7 +25,7 @@
  *              fragOffset, moreFragments, dontFragment
  * - transport: protocol, transportOffset, srcPort, dstPort, tcpSeq, tcpAck, tcpFlags (TCP_* bits),
  *              tcpWindow, tcpHeaderLength, tcpMss, tcpWindowScale, tcpSackPermitted, tcpSackBlocks,
- *              tcpTsVal, tcpTsEcr, udpLength, icmpType, icmpCode, icmpId, icmpSeq, sctpVtag
+ *              tcpTsVal, tcpTsEcr, udpLength, icmpType, icmpCode, icmpId, icmpSeq, sctpVtag, sctpChunks
  * - payload:   payloadOffset, payloadLength (declared by headers), payloadCaptured, payloadHash
  *              (32-bit hash of the first PAYLOAD_HASH_BYTES captured bytes), never copied
  * - ICMP/ICMPv6 errors: hasEmbedded + embedded (the quoted packet's addresses, protocol, ipId,
@@ -80,6 +80,16 @@ export {
   STATUS_TRUNCATED,
   type StatusName,
 } from './packet.js';
+export {
+  SCTP_ABORT,
+  SCTP_COOKIE_ECHO,
+  SCTP_DATA,
+  SCTP_INIT,
+  SCTP_INIT_ACK,
+  SCTP_SHUTDOWN,
+  SCTP_SHUTDOWN_ACK,
+  SCTP_SHUTDOWN_COMPLETE,
+} from './sctp.js';
 export { TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_NS, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } from './tcp.js';
 export { FLANNEL_VXLAN_PORT, VXLAN_PORT } from './vxlan.js';
 export { GENEVE_PORT } from './geneve.js';

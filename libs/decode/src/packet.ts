@@ -173,6 +173,8 @@ export class DecodedPacket {
   icmpId = -1;
   icmpSeq = -1;
   sctpVtag = 0;
+  /** SCTP chunk types present: bit `type` (SCTP_INIT, SCTP_ABORT...), bit 31 for types >= 31. */
+  sctpChunks = 0;
 
   // Payload of the innermost transport (or of IP, when the transport is unknown or a fragment).
   payloadOffset = 0;
@@ -196,7 +198,17 @@ export class DecodedPacket {
 
   constructor() {
     asDoubles(this, 'tsSec', 'tsNsec', 'fileOffset', 'origlen', 'epbFlags', 'ifIndex', 'ipId');
-    asDoubles(this, 'tcpSeq', 'tcpAck', 'tcpTsVal', 'tcpTsEcr', 'sctpVtag', 'payloadHash', 'flowLabel');
+    asDoubles(
+      this,
+      'tcpSeq',
+      'tcpAck',
+      'tcpTsVal',
+      'tcpTsEcr',
+      'sctpVtag',
+      'sctpChunks',
+      'payloadHash',
+      'flowLabel',
+    );
   }
 
   /** Clears what a previous packet left (record fields are always overwritten). */
@@ -240,6 +252,7 @@ export class DecodedPacket {
       this.udpLength = 0;
     } else if (protocol === 132) {
       this.sctpVtag = 0;
+      this.sctpChunks = 0;
     }
     this.protocol = 0;
     this.ipVersion = 0;

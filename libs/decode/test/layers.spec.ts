@@ -10,6 +10,9 @@ import {
   formatAddress,
   MAX_ENCAP_DEPTH,
   parseAddress,
+  SCTP_DATA,
+  SCTP_INIT,
+  SCTP_SHUTDOWN_COMPLETE,
   STATUS_MALFORMED,
   STATUS_OK,
   STATUS_TRUNCATED,
@@ -397,6 +400,28 @@ describe('ICMP', () => {
       ),
     );
     expect([p.srcPort, p.dstPort, p.sctpVtag, p.payloadLength]).toEqual([36412, 38412, 0xdeadbeef, 16]);
+  });
+
+  it('notes which SCTP chunk types a packet bundles, and stops at a malformed chunk length', () => {
+    const chunk = (type: number, body: number) => {
+      const c = Buffer.alloc(4 + body + ((4 - (body % 4)) % 4));
+      c[0] = type;
+      c.writeUInt16BE(4 + body, 2);
+      return c;
+    };
+    const sctp = (...chunks: Buffer[]) =>
+      decode(
+        101,
+        ipv4(132, '10.0.0.1', '10.0.0.2', Buffer.concat([u16(1), u16(2), u32(7), u32(0), ...chunks])),
+      );
+    // SACK (3) bundled with DATA (0, 5 bytes padded to 8) and a type past 31.
+    expect(sctp(chunk(3, 12), chunk(0, 17), chunk(64, 0)).sctpChunks).toBe(
+      ((1 << 3) | SCTP_DATA | (1 << 31)) >>> 0,
+    );
+    expect(sctp(chunk(14, 0)).sctpChunks).toBe(SCTP_SHUTDOWN_COMPLETE);
+    // A chunk (type 9) claiming length 0 ends the walk (no loop on it): the ABORT after it is
+    // not read.
+    expect(sctp(chunk(1, 16), Buffer.from([9, 0, 0, 0]), chunk(6, 0)).sctpChunks).toBe(SCTP_INIT | (1 << 9));
   });
 });
 
