@@ -246,8 +246,8 @@ export class Correlator {
         root.sweepMembers = null;
       }
       root.sweepLast = Math.max(root.sweepLast, p.lastSeen() - this.offsets[p.capture]);
-      const tcpClosed = p.stat[S_RST] + p.stat[S_RST + 1] > 0 || (p.stat[S_FIN] > 0 && p.stat[S_FIN + 1] > 0);
-      if (p.protocol === 6 ? tcpClosed : p.stat[S_PACKETS] > 0 && p.stat[S_PACKETS + 1] > 0)
+      const closed = p.stat[S_RST] + p.stat[S_RST + 1] > 0 || (p.stat[S_FIN] > 0 && p.stat[S_FIN + 1] > 0);
+      if (hasHandshake(p.protocol) ? closed : p.stat[S_PACKETS] > 0 && p.stat[S_PACKETS + 1] > 0)
         root.sweepClosed = true;
     }
     // Second pass: keep the live ones in place, gather the finished ones by flow.
@@ -258,7 +258,7 @@ export class Correlator {
       const root = findRoot(p);
       const quiet = !root.sweepClosed
         ? this.options.flowIdleNs
-        : p.protocol === 6
+        : hasHandshake(p.protocol)
           ? 2 * this.options.windowNs + 1e9
           : this.options.answeredIdleNs;
       if (!all && root.sweepLast > tc - quiet) {
@@ -331,6 +331,11 @@ export class Correlator {
 }
 
 const RECENT = 4;
+
+/** TCP and SCTP: connections that open and close (FIN/SHUTDOWN, RST/ABORT). */
+function hasHandshake(protocol: number): boolean {
+  return protocol === 6 || protocol === 132;
+}
 /** Stands in for retired perspectives in the recent caches: never matches (retired). */
 const RETIRED = new PerspectiveState();
 RETIRED.retired = true;

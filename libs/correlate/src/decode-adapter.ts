@@ -35,6 +35,8 @@ export function emptyPacket(): CorrelatePacket {
     icmpCode: -1,
     icmpId: 0,
     icmpSeq: 0,
+    sctpVtag: 0,
+    sctpChunks: 0,
     embeddedProtocol: 0,
     embeddedSrc: '',
     embeddedDst: '',
@@ -87,6 +89,8 @@ export class DecodeAdapter {
     o.icmpCode = d.icmpCode;
     o.icmpId = d.icmpId;
     o.icmpSeq = d.icmpSeq;
+    o.sctpVtag = d.protocol === 132 ? d.sctpVtag : 0;
+    o.sctpChunks = d.protocol === 132 ? d.sctpChunks : 0;
     if (d.protocol === 1 || d.protocol === 58) {
       o.srcPort = o.dstPort = 0;
     } else {

@@ -5,6 +5,7 @@ import { fmix, mix } from './murmur.js';
 
 const P6 = 6;
 const P17 = 17;
+const P132 = 132;
 
 /** The second half of the last fingerprint computed (see fingerprint()). */
 export let fingerprintHigh = 0;
@@ -30,6 +31,11 @@ export function fingerprint(p: CorrelatePacket): number {
   } else if (proto === P17) {
     a = mix(mix(0x9e3779b9 ^ proto, p.payloadLength), p.payloadHash);
     b = mix(0x85ebca6b, p.ipId);
+  } else if (proto === P132) {
+    // SCTP: the verification tag tells associations apart where the chunks are alike (IPv6 has
+    // no IP ID), and NAT leaves it alone like the chunks.
+    a = mix(mix(mix(0x9e3779b9 ^ proto, p.sctpVtag), p.sctpChunks), p.payloadLength);
+    b = mix(mix(0x85ebca6b, p.ipId), p.payloadHash);
   } else {
     a = mix(mix(mix(0x9e3779b9 ^ proto, (p.icmpType << 8) | p.icmpCode), p.icmpId), p.icmpSeq);
     b = mix(mix(mix(0x85ebca6b, p.ipId), p.payloadLength), p.payloadHash);

@@ -2,6 +2,14 @@
 // it; endpoint `a` is the sender of the first packet (for an ICMP error, of the packet it quotes).
 // Direction 0 is a -> b, 1 is b -> a. Perspectives joined by paired packets form a flow
 // (union-find with a parity bit that says whether the two perspectives' directions agree).
+import {
+  SCTP_ABORT,
+  SCTP_COOKIE_ECHO,
+  SCTP_INIT,
+  SCTP_INIT_ACK,
+  SCTP_SHUTDOWN,
+  SCTP_SHUTDOWN_ACK,
+} from '#decode';
 import type { CorrelatePacket } from './types.js';
 
 const FIN = 1;
@@ -197,6 +205,27 @@ export class PerspectiveState {
       return;
     }
     if (this.protocol === 6) this.countTcp(p, dir, t);
+    else if (this.protocol === 132) this.countSctp(p.sctpChunks, dir, t);
+  }
+
+  /**
+   * An SCTP association in TCP's terms, so flows get the same states: INIT / INIT ACK /
+   * COOKIE ECHO are the handshake, ABORT a reset, SHUTDOWN and SHUTDOWN ACK each side's close.
+   */
+  private countSctp(chunks: number, dir: number, t: number): void {
+    if (chunks & SCTP_ABORT) this.stat[S_RST + dir]++;
+    if (chunks & (SCTP_SHUTDOWN | SCTP_SHUTDOWN_ACK)) this.stat[S_FIN + dir]++;
+    if (chunks & SCTP_INIT) {
+      this.synCount++;
+      if (this.synDir < 0) {
+        this.synDir = dir;
+        this.synT = t;
+      }
+    } else if (chunks & SCTP_INIT_ACK) {
+      if (dir !== this.synDir && this.synDir >= 0 && Number.isNaN(this.synAckT)) this.synAckT = t;
+    } else if (chunks & SCTP_COOKIE_ECHO) {
+      if (dir === this.synDir && !Number.isNaN(this.synAckT) && Number.isNaN(this.ackT)) this.ackT = t;
+    }
   }
 
   private countTcp(p: CorrelatePacket, dir: number, t: number): void {

@@ -81,6 +81,12 @@ export interface CorrelatePacket {
   icmpId: number;
   icmpSeq: number;
   /**
+   * SCTP verification tag (NAT keeps it; it differs per association) and the chunk types the
+   * packet bundles (libs/decode's SCTP_* bits); 0 for other protocols.
+   */
+  sctpVtag: number;
+  sctpChunks: number;
+  /**
    * ICMP errors: the embedded original packet's header as it appears in this sighting
    * (protocol 0 when absent). NAT rewrites its addresses and ports, not its IP ID or seq.
    */
