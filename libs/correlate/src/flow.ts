@@ -151,7 +151,8 @@ export function buildFlow(members: PerspectiveState[], ctx: FlowContext): Flow {
   const replies = replyPackets - icmpErrors;
 
   let state: FlowState;
-  if (protocol === 6) {
+  // SCTP associations have TCP's states (perspective.ts maps their chunks onto its counters).
+  if (protocol === 6 || protocol === 132) {
     if (rstReq || rstRep) state = 'RESET';
     else if (finReq && finRep) state = 'CLOSED';
     else if (synAck || (!synReq && replies > 0)) state = 'ESTABLISHED';

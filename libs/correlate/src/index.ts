@@ -21,7 +21,8 @@
  * result.flows when no onFlow is given). Packets arriving later start a new flow.
  *
  * How: each packet's fingerprint (what NAT keeps: IP ID, TCP seq/ack/flags/window/timestamp,
- * payload length and hash, the quoted header of ICMP errors) finds the other sightings of the
+ * SCTP verification tag and chunk types, payload length and hash, the quoted header of ICMP
+ * errors) finds the other sightings of the
  * same packet within the window - the closest in time among those not contradicting what is
  * already known (one point sees a packet once, one sender, one receiver, flows already joined);
  * a near tie between candidates of different flows is ambiguous and links nothing. Sightings in
@@ -35,7 +36,8 @@
  *   - client (as the client sent it), service (original destination), backend (who the request
  *     was DNATed to / who answered; null if unknown), clientSeenByBackend (source after SNAT),
  *     serviceName / backendPod (from options.addressBook, else null)
- *   - state ESTABLISHED | CLOSED | RESET | UNANSWERED | ICMP_ERROR | ANSWERED, resetBy
+ *   - state ESTABLISHED | CLOSED | RESET | UNANSWERED | ICMP_ERROR | ANSWERED (SCTP as TCP:
+ *     INIT/INIT ACK the handshake, ABORT a reset, SHUTDOWN/SHUTDOWN ACK the close), resetBy
  *     client | backend | node (generated on the path, e.g. a REJECT rule) | service, icmpError
  *   - firstNs, lastNs (reference clock)
  *   - translations[]: { kind DNAT | SNAT | DNAT_SNAT | ENCAP | DECAP | NONE, direction request |

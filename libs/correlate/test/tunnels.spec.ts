@@ -183,8 +183,16 @@ describe('SCTP through a ClusterIP', () => {
       const sent = packets.get('client')!.filter((p) => p.src === c.client[0] && p.sport === c.client[1]);
       const received = packets.get('client')!.filter((p) => p.dst === c.client[0] && p.dport === c.client[1]);
       expect([flow.request.packets, flow.reply.packets]).toEqual([sent.length, received.length]);
-      // correlate tracks connection state for TCP only: an SCTP flow with replies is ANSWERED.
-      expect(flow.state).toBe('ANSWERED');
+      // SHUTDOWN / SHUTDOWN ACK closed it; INIT / INIT ACK / COOKIE ECHO timed at every point.
+      expect(flow.state).toBe('CLOSED');
+      expect(Object.keys(flow.handshake).sort()).toEqual(['backend', 'client', 'node']);
+      // INIT -> INIT ACK spans the path there and back at the client, only the backend's turn
+      // around at the backend; COOKIE ECHO follows INIT ACK the other way round.
+      const rtt = (at: string) => Number(flow.handshake[at].synToSynAckNs);
+      const echo = (at: string) => Number(flow.handshake[at].synAckToAckNs);
+      expect(rtt('client')).toBeGreaterThan(rtt('backend'));
+      expect(echo('backend')).toBeGreaterThan(echo('client'));
+      expect(Math.min(rtt('backend'), echo('client'))).toBeGreaterThan(0);
       // Community ID v1 with SCTP's ports, as libs/decode's implementation computes it.
       const id = (a: Endpoint, b: Endpoint) =>
         communityId({ protocol: 132, src: a[0], srcPort: a[1], dst: b[0], dstPort: b[1] });
@@ -196,12 +204,28 @@ describe('SCTP through a ClusterIP', () => {
     expect(result.conflicts + result.ambiguousPairings).toBe(0);
   });
 
+  it('reports an ABORT as a reset, and by whom', async () => {
+    const aborted: Connection[] = [
+      { ...conns[0], abortBy: 'client' },
+      { ...conns[1], abortBy: 'backend' },
+    ];
+    const result = correlate(await captures(SINGLE_NODE, simulate(SINGLE_NODE, aborted)));
+    expect([expectFlow(result, aborted[0]).state, expectFlow(result, aborted[0]).resetBy]).toEqual([
+      'RESET',
+      'client',
+    ]);
+    expect([expectFlow(result, aborted[1]).state, expectFlow(result, aborted[1]).resetBy]).toEqual([
+      'RESET',
+      'backend',
+    ]);
+  });
+
   it('keeps an SCTP association apart from a TCP connection on the same ports', async () => {
     const sctp = conns[0];
     const tcp: Connection = { ...sctp, protocol: 'tcp', start: sctp.start + 50_000n, isn: 13579 };
     const result = correlate(await captures(SINGLE_NODE, simulate(SINGLE_NODE, [sctp, tcp])));
     expect(result.flows.map((f) => f.protocol).sort()).toEqual(['sctp', 'tcp']);
-    expect(expectFlow(result, sctp).state).toBe('ANSWERED');
+    expect(expectFlow(result, sctp).state).toBe('CLOSED');
     const flow = expectFlow(result, tcp);
     expect(flow.state).toBe('CLOSED');
     expect(flow.communityIds.client).not.toBe(expectFlow(result, sctp).communityIds.client);

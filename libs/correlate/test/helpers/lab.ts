@@ -100,6 +100,8 @@ export interface Connection {
   isn: number;
   /** 'tcp' (default): an HTTP-like exchange; 'sctp': an association (see `association`). */
   protocol?: 'tcp' | 'sctp';
+  /** SCTP: the association ends in an ABORT from this side instead of a SHUTDOWN. */
+  abortBy?: 'client' | 'backend';
   /** Every packet with IP ID 0 and no TCP timestamps: retransmissions are identical. */
   ipIdZero?: boolean;
   /** SYNs sent before one gets through (1 s apart); the earlier ones stop after `lostAfter`. */
@@ -156,6 +158,7 @@ const COOKIE_ACK = 11;
 const SHUTDOWN = 7;
 const SHUTDOWN_ACK = 8;
 const SHUTDOWN_COMPLETE = 14;
+const ABORT = 6;
 
 /** 32-bit big-endian words (SCTP's 16-bit field pairs are written as one word). */
 function words(...values: number[]): Uint8Array {
@@ -211,9 +214,13 @@ function association(c: Connection): Message[] {
     m(false, 100n * US, chunk(SACK, 0, words(cTag, 65536, 0))),
     m(false, 50n * US, data(sTag, 140)),
     m(true, 30n * US, chunk(SACK, 0, words(sTag, 65536, 0))),
-    m(true, 60n * US, chunk(SHUTDOWN, 0, words(sTag))),
-    m(false, 40n * US, chunk(SHUTDOWN_ACK, 0)),
-    m(true, 0n, chunk(SHUTDOWN_COMPLETE, 0)),
+    ...(c.abortBy === undefined
+      ? [
+          m(true, 60n * US, chunk(SHUTDOWN, 0, words(sTag))),
+          m(false, 40n * US, chunk(SHUTDOWN_ACK, 0)),
+          m(true, 0n, chunk(SHUTDOWN_COMPLETE, 0)),
+        ]
+      : [m(c.abortBy === 'client', 60n * US, chunk(ABORT, 0))]),
   ];
 }
 
