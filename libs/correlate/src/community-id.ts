@@ -37,6 +37,8 @@ function addressBytes(ip: string, out: Buffer, at: number): number {
 const buf = Buffer.alloc(2 + 16 + 16 + 2 + 4);
 const a = Buffer.alloc(16);
 const b = Buffer.alloc(16);
+/** Views of `buf` by length (16, 28 or 40 bytes), made once: a subarray per call would be garbage. */
+const views: Buffer[] = [];
 
 /** For ICMP, the ports are the type and code (an echo flow: 8/128 and 0). */
 export function communityId(
@@ -48,21 +50,33 @@ export function communityId(
 ): string {
   const la = addressBytes(src, a, 0);
   const lb = addressBytes(dst, b, 0);
-  const cmp = Buffer.compare(a.subarray(0, la), b.subarray(0, lb));
+  const cmp = compareBytes(a, la, b, lb);
   const swap = cmp > 0 || (cmp === 0 && sport > dport);
   if (protocol === 1 || protocol === 58) {
     // Echo request/reply pair as if the counterpart type were the destination port.
     dport = sport === 8 ? 0 : sport === 128 ? 129 : dport;
   }
-  let o = 2;
   buf[0] = buf[1] = 0;
-  (swap ? b : a).copy(buf, o, 0, swap ? lb : la);
-  o += la;
-  (swap ? a : b).copy(buf, o, 0, swap ? la : lb);
-  o += lb;
+  let o = 2;
+  o = copyBytes(swap ? b : a, swap ? lb : la, o);
+  o = copyBytes(swap ? a : b, swap ? la : lb, o);
   buf[o++] = protocol;
   buf[o++] = 0;
   buf.writeUInt16BE(swap ? dport : sport, o);
   buf.writeUInt16BE(swap ? sport : dport, o + 2);
-  return `1:${hash('sha1', buf.subarray(0, o + 4), 'base64')}`;
+  const n = o + 4;
+  return `1:${hash('sha1', (views[n] ??= buf.subarray(0, n)), 'base64')}`;
+}
+
+/** Orders as Buffer.compare does (bytes, then length), without a view of each address. */
+function compareBytes(x: Buffer, lx: number, y: Buffer, ly: number): number {
+  const n = Math.min(lx, ly);
+  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
+  return lx - ly;
+}
+
+/** Copies the first `n` bytes of `from` into `buf` at `at`; returns the offset after them. */
+function copyBytes(from: Buffer, n: number, at: number): number {
+  for (let i = 0; i < n; i++) buf[at + i] = from[i];
+  return at + n;
 }

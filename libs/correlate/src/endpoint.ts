@@ -2,8 +2,21 @@
 
 export function endpoint(ip: string, port: number, hasPorts: boolean): string {
   if (!hasPorts) return ip;
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+  // Most flows name a few endpoints already written (the Service's, its backends', each one
+  // at every capture point): the text is kept per port, the last address with that port.
+  const slot = port & (KEPT - 1);
+  if (keptPort[slot] === port && keptIp[slot] === ip) return keptText[slot];
+  const text = ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+  keptPort[slot] = port;
+  keptIp[slot] = ip;
+  keptText[slot] = text;
+  return text;
 }
+
+const KEPT = 1024;
+const keptPort: number[] = new Array<number>(KEPT).fill(-1);
+const keptIp: string[] = new Array<string>(KEPT).fill('');
+const keptText: string[] = new Array<string>(KEPT).fill('');
 
 /** Protocols whose tuple carries ports (ICMP echo uses its id on both sides instead). */
 export function hasPorts(protocol: number): boolean {
@@ -34,6 +47,8 @@ export function packetTypeName(pktType: number): string {
   return TYPE_LETTERS[pktType] ?? '';
 }
 
+const TUNNEL_NAMES = ['vxlan', 'vxlan', 'geneve', 'ipip', 'gre'] as const;
+
 export function tunnelName(tunnel: number): 'vxlan' | 'geneve' | 'ipip' | 'gre' {
-  return (['vxlan', 'vxlan', 'geneve', 'ipip', 'gre'] as const)[tunnel] ?? 'vxlan';
+  return TUNNEL_NAMES[tunnel] ?? 'vxlan';
 }

@@ -17,7 +17,7 @@ import {
   S_SIGHTINGS,
   S_UNPAIRED,
 } from './perspective.js';
-import { outerOf, toTranslations, tupleOf, type TranslationContext } from './translation.js';
+import { addTranslations, outerOf, tupleOf, type TranslationContext } from './translation.js';
 import type {
   AddressLookup,
   CapturePoint,
@@ -27,6 +27,7 @@ import type {
   InterfaceCount,
   Perspective,
   SightingRecord,
+  Translation,
 } from './types.js';
 
 const ROLE_RANK: Record<string, number> = { client: 0, node: 1, other: 2, backend: 3 };
@@ -75,50 +76,43 @@ export interface FlowContext extends TranslationContext {
 
 /** Builds the flow of `members`, whose request directions requestDirections() has set. */
 export function buildFlow(members: PerspectiveState[], ctx: FlowContext): Flow {
-  const tc = (p: PerspectiveState, t: number) => t - ctx.offset(p.domain);
-  const role = (p: PerspectiveState) => ROLE_RANK[ctx.points[p.capture].role] ?? 2;
   const protocol = members[0].protocol;
 
   // Sort keys computed once: when the request was first seen (reference clock), and the role.
   for (const p of members) {
     const t = p.stat[S_FIRST + p.reqDir];
-    p.firstReqTc = tc(p, Number.isNaN(t) ? p.stat[S_FIRST + (1 - p.reqDir)] : t);
-    p.roleRank = role(p);
+    p.firstReqTc = (Number.isNaN(t) ? p.stat[S_FIRST + (1 - p.reqDir)] : t) - ctx.offset(p.domain);
+    p.roleRank = ROLE_RANK[ctx.points[p.capture].role] ?? 2;
   }
   // Path order of the request: where it was first seen (client side) to where it was last seen.
-  const withRequest = members.filter((p) => p.stat[S_PACKETS + p.reqDir] > 0);
-  const path = withRequest.length ? withRequest : members.slice();
-  stableSort(
-    path,
-    (x, y) => cmp(x.firstReqTc, y.firstReqTc) || x.roleRank - y.roleRank || x.capture - y.capture,
-  );
-  const clientLeg = path[0];
-  const lastLeg = path[path.length - 1];
+  let n = 0;
+  for (const p of members) if (hasRequest(p)) scratch[n++] = p;
+  if (n === 0) for (const p of members) scratch[n++] = p;
+  stableSort(scratch, n, byPath);
+  const clientLeg = scratch[0];
+  const lastLeg = scratch[n - 1];
   const clientTuple = tupleOf(clientLeg, clientLeg.reqDir);
   const lastTuple = tupleOf(lastLeg, lastLeg.reqDir);
 
-  const translations = [];
+  const translations: Translation[] = [];
   for (const p of members) {
     for (let h = 0; h < p.hopCount; h++) {
       const hop = p.hops[h];
-      const direction = hop.fromDir === p.reqDir ? 'request' : 'reply';
-      for (const t of toTranslations(p, hop, direction, ctx)) translations.push({ order: hop.firstTc, t });
+      const from = translations.length;
+      addTranslations(translations, p, hop, hop.fromDir === p.reqDir ? 'request' : 'reply', ctx);
+      for (let i = from; i < translations.length; i++) translationOrder[i] = hop.firstTc;
     }
   }
-  stableSort(
-    translations,
-    (x, y) => dirRank(x.t.direction) - dirRank(y.t.direction) || cmp(x.order, y.order),
-  );
-  const dnat = translations.some((x) => x.t.direction === 'request' && /DNAT/.test(x.t.kind));
+  sortTranslations(translations, translationOrder);
+  let dnat = false;
+  for (const t of translations) if (t.direction === 'request' && isDnat(t.kind)) dnat = true;
 
-  const lookup = (ep: string) => ctx.addressBook?.lookup(hostOf(ep), portOf(ep), bookProtocol(protocol));
-  const serviceEntry = lookup(clientTuple.dst);
+  const book = ctx.addressBook;
+  const serviceEntry = book ? lookup(book, clientTuple.dst, protocol) : undefined;
+  const isService = serviceEntry ? /service/i.test(serviceEntry.kind) : false;
   let backend: string | null = null;
-  if (dnat) backend = lastTuple.dst;
-  else if (members.some((p) => ctx.points[p.capture].role === 'backend' && p.stat[S_PACKETS + p.reqDir] > 0))
-    backend = lastTuple.dst;
-  else if (serviceEntry && !/service/i.test(serviceEntry.kind)) backend = lastTuple.dst;
-  const backendEntry = backend ? lookup(backend) : null;
+  if (dnat || requestReachedBackend(members, ctx) || (serviceEntry && !isService)) backend = lastTuple.dst;
+  const backendEntry = backend ? (book ? lookup(book, backend, protocol) : undefined) : null;
 
   let synReq = false;
   let synAck = false;
@@ -163,88 +157,140 @@ export function buildFlow(members: PerspectiveState[], ctx: FlowContext): Flow {
 
   let resetBy: Flow['resetBy'] = null;
   if (rstReq) resetBy = 'client';
-  else if (rstRep) {
-    const sawRst = (p: PerspectiveState) => p.stat[S_RST + (1 - p.reqDir)] > 0;
-    if (backend !== null && members.some((p) => sawRst(p) && (p === lastLeg || p.roleRank === 3)))
-      resetBy = 'backend';
-    else if (members.some((p) => sawRst(p) && ctx.points[p.capture].role === 'node')) resetBy = 'node';
-    else resetBy = 'service';
-  }
+  else if (rstRep) resetBy = replyResetBy(members, backend !== null, lastLeg, ctx);
 
   let first = Infinity;
   let last = -Infinity;
   for (const p of members) {
+    const offset = ctx.offset(p.domain);
     for (let d = 0; d < 2; d++) {
       if (p.stat[S_PACKETS + d] === 0) continue;
-      first = Math.min(first, tc(p, p.stat[S_FIRST + d]));
-      last = Math.max(last, tc(p, p.stat[S_LAST + d]));
+      first = Math.min(first, p.stat[S_FIRST + d] - offset);
+      last = Math.max(last, p.stat[S_LAST + d] - offset);
     }
   }
   const firstNs = absolute(ctx.baseSec, first);
 
-  const perspectives: Perspective[] = [];
-  const ordered = stableSort(
-    members.slice(),
-    (x, y) => cmp(x.firstReqTc, y.firstReqTc) || x.roleRank - y.roleRank,
-  );
-  for (let k = 0; k < 2; k++) {
-    const wantRequest = k === 0;
-    for (const p of ordered) {
-      const d = wantRequest ? p.reqDir : 1 - p.reqDir;
-      if (p.stat[S_SIGHTINGS + d] === 0) continue;
-      perspectives.push(perspectiveOf(p, d, wantRequest, ctx));
-    }
-  }
-
-  const handshake: Record<string, HandshakeTiming> = {};
-  for (const p of members.slice().sort((x, y) => cmp(tc(x, x.synT), tc(y, y.synT)))) {
-    if (p.synDir !== p.reqDir || Number.isNaN(p.synAckT)) continue;
-    const id = ctx.captureId(p.capture);
-    handshake[id] ??= {
-      synToSynAckNs: String(Math.round(p.synAckT - p.synT)),
-      synAckToAckNs: Number.isNaN(p.ackT) ? null : String(Math.round(p.ackT - p.synAckT)),
-    };
-  }
-
-  const icmpSource = clientLeg.icmpError !== null ? clientLeg : members.find((p) => p.icmpError !== null);
-  const id = hash('sha1', `${protocol}|${clientTuple.src}|${clientTuple.dst}|${firstNs}`, 'hex').slice(0, 16);
+  let icmpSource = clientLeg.icmpError !== null ? clientLeg : undefined;
+  for (let i = 0; icmpSource === undefined && i < members.length; i++)
+    if (members[i].icmpError !== null) icmpSource = members[i];
 
   return {
-    id,
+    id: flowId(protocol, clientTuple.src, clientTuple.dst, firstNs),
     protocol: protocolName(protocol),
     client: clientTuple.src,
     service: clientTuple.dst,
     backend,
     clientSeenByBackend: backend !== null ? lastTuple.src : null,
-    serviceName:
-      serviceEntry && /service/i.test(serviceEntry.kind)
-        ? (serviceEntry.serviceName ?? serviceEntry.name)
-        : null,
+    serviceName: serviceEntry && isService ? (serviceEntry.serviceName ?? serviceEntry.name) : null,
     backendPod: backendEntry && /pod/i.test(backendEntry.kind) ? backendEntry.name : null,
     state,
     resetBy,
     icmpError: icmpSource?.icmpError ?? null,
     firstNs,
     lastNs: absolute(ctx.baseSec, last),
-    translations: translations.map((x) => x.t),
-    perspectives,
-    handshake,
+    translations,
+    perspectives: perspectivesOf(members, ctx),
+    handshake: handshakeOf(members, ctx),
     request: {
-      packets: clientLeg.stat[S_PACKETS + clientLeg.reqDir],
-      bytes: clientLeg.stat[S_BYTES + clientLeg.reqDir],
+      packets: smallInt(clientLeg.stat[S_PACKETS + clientLeg.reqDir]),
+      bytes: smallInt(clientLeg.stat[S_BYTES + clientLeg.reqDir]),
     },
     reply: {
-      packets: clientLeg.stat[S_PACKETS + (1 - clientLeg.reqDir)],
-      bytes: clientLeg.stat[S_BYTES + (1 - clientLeg.reqDir)],
+      packets: smallInt(clientLeg.stat[S_PACKETS + (1 - clientLeg.reqDir)]),
+      bytes: smallInt(clientLeg.stat[S_BYTES + (1 - clientLeg.reqDir)]),
     },
-    retransmissions,
-    duplicateAcks,
+    retransmissions: smallInt(retransmissions),
+    duplicateAcks: smallInt(duplicateAcks),
     communityIds: {
       client: communityOf(clientLeg, clientLeg.reqDir),
       backend: backend !== null ? communityOf(lastLeg, lastLeg.reqDir) : null,
     },
     ambiguousPairings,
   };
+}
+
+/** The first 16 hex digits of the SHA-1 of `protocol|client|service|firstNs`. */
+function flowId(protocol: number, client: string, service: string, firstNs: string): string {
+  // The text is ASCII (numbers, addresses): its bytes are written out rather than the text
+  // joined, which builds a cons string per part and then a flat copy to hash.
+  let n = putAscii(String(protocol), 0);
+  n = putAscii(client, putSeparator(n));
+  n = putAscii(service, putSeparator(n));
+  n = putAscii(firstNs, putSeparator(n));
+  if (n < 0) return hash('sha1', `${protocol}|${client}|${service}|${firstNs}`, 'hex').slice(0, 16);
+  return hash('sha1', (idViews[n] ??= idBytes.subarray(0, n)), 'hex').slice(0, 16);
+}
+
+const idBytes = Buffer.alloc(256);
+/** Views of `idBytes` by length, made once. */
+const idViews: Buffer[] = [];
+
+/** Writes `s` into idBytes at `at` (-1: nowhere); the end, or -1 if not ASCII or too long. */
+function putAscii(s: string, at: number): number {
+  if (at < 0 || at + s.length > idBytes.length) return -1;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 127) return -1;
+    idBytes[at + i] = c;
+  }
+  return at + s.length;
+}
+
+function putSeparator(at: number): number {
+  return putAscii('|', at);
+}
+
+/**
+ * Scratch for buildFlow's sorts, kept between calls (buildFlow is not re-entrant; each use is
+ * done before the next starts): perspectives, their SYN times, the translations' order keys.
+ * Only the first entries are live: the arrays keep their size.
+ */
+const scratch: PerspectiveState[] = [];
+const scratchKeys: number[] = [];
+const translationOrder: number[] = [];
+
+function hasRequest(p: PerspectiveState): boolean {
+  return p.stat[S_PACKETS + p.reqDir] > 0;
+}
+
+function byPath(x: PerspectiveState, y: PerspectiveState): number {
+  return cmp(x.firstReqTc, y.firstReqTc) || x.roleRank - y.roleRank || x.capture - y.capture;
+}
+
+function byRequestTime(x: PerspectiveState, y: PerspectiveState): number {
+  return cmp(x.firstReqTc, y.firstReqTc) || x.roleRank - y.roleRank;
+}
+
+/** The kinds whose name has DNAT in it (TranslationKind is a closed set: no regex needed). */
+function isDnat(kind: string): boolean {
+  return kind === 'DNAT' || kind === 'DNAT_SNAT';
+}
+
+function requestReachedBackend(members: PerspectiveState[], ctx: FlowContext): boolean {
+  for (const p of members) if (ctx.points[p.capture].role === 'backend' && hasRequest(p)) return true;
+  return false;
+}
+
+function lookup(book: AddressLookup, ep: string, protocol: number) {
+  return book.lookup(hostOf(ep), portOf(ep), bookProtocol(protocol));
+}
+
+/** Who reset a flow whose reply carried the RST: the backend, a node, or else the service. */
+function replyResetBy(
+  members: PerspectiveState[],
+  hasBackend: boolean,
+  lastLeg: PerspectiveState,
+  ctx: FlowContext,
+): Flow['resetBy'] {
+  if (hasBackend)
+    for (const p of members) if (sawReplyRst(p) && (p === lastLeg || p.roleRank === 3)) return 'backend';
+  for (const p of members) if (sawReplyRst(p) && ctx.points[p.capture].role === 'node') return 'node';
+  return 'service';
+}
+
+function sawReplyRst(p: PerspectiveState): boolean {
+  return p.stat[S_RST + (1 - p.reqDir)] > 0;
 }
 
 /**
@@ -256,12 +302,12 @@ function cmp(a: number, b: number): number {
 }
 
 /**
- * Insertion sort: stable like Array.prototype.sort, so the same order for a comparator that is
- * a total order (keys never NaN), without the builtin's per-call state (about 1 KB) on these
- * arrays of a few elements.
+ * Insertion sort of the first `n` elements: stable like Array.prototype.sort, so the same order
+ * for a comparator that is a total order (keys never NaN), without the builtin's per-call state
+ * (about 1 KB) on these arrays of a few elements.
  */
-function stableSort<T>(a: T[], compare: (x: T, y: T) => number): T[] {
-  for (let i = 1; i < a.length; i++) {
+function stableSort<T>(a: T[], n: number, compare: (x: T, y: T) => number): void {
+  for (let i = 1; i < n; i++) {
     const x = a[i];
     let j = i - 1;
     while (j >= 0 && compare(a[j], x) > 0) {
@@ -270,71 +316,228 @@ function stableSort<T>(a: T[], compare: (x: T, y: T) => number): T[] {
     }
     a[j + 1] = x;
   }
-  return a;
+}
+
+/**
+ * The same insertion sort of the translations, request before reply, then by when their hop
+ * was first made (`order`, moved along): no wrapper object per translation to carry the key.
+ */
+function sortTranslations(t: Translation[], order: number[]): void {
+  for (let i = 1; i < t.length; i++) {
+    const x = t[i];
+    const xOrder = order[i];
+    const xRank = dirRank(x.direction);
+    let j = i - 1;
+    while (j >= 0 && (dirRank(t[j].direction) - xRank || cmp(order[j], xOrder)) > 0) {
+      t[j + 1] = t[j];
+      order[j + 1] = order[j];
+      j--;
+    }
+    t[j + 1] = x;
+    order[j + 1] = xOrder;
+  }
+}
+
+/**
+ * `x` as a small integer when it is one. The counters come from arrays of doubles: stored as
+ * such, they make the result's number fields doubles, each a box of its own (16 bytes). Never
+ * -0 here (counts, frame numbers and flags), which this would turn into 0.
+ */
+function smallInt(x: number): number {
+  return (x | 0) === x ? x | 0 : x;
 }
 
 function dirRank(d: string): number {
   return d === 'request' ? 0 : 1;
 }
 
+/** Every direction that was seen, requests first, each in order of the request's first sighting. */
+function perspectivesOf(members: PerspectiveState[], ctx: FlowContext): Perspective[] {
+  const n = members.length;
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    scratch[i] = members[i];
+    if (members[i].stat[S_SIGHTINGS] !== 0) count++;
+    if (members[i].stat[S_SIGHTINGS + 1] !== 0) count++;
+  }
+  stableSort(scratch, n, byRequestTime);
+  // Sized once: pushing would give every one of these small arrays room for 17.
+  const perspectives = new Array<Perspective>(count);
+  let k = 0;
+  for (let r = 0; r < 2; r++) {
+    const wantRequest = r === 0;
+    for (let i = 0; i < n; i++) {
+      const p = scratch[i];
+      const d = wantRequest ? p.reqDir : 1 - p.reqDir;
+      if (p.stat[S_SIGHTINGS + d] === 0) continue;
+      perspectives[k++] = perspectiveOf(p, d, wantRequest, ctx);
+    }
+  }
+  return perspectives;
+}
+
 function perspectiveOf(p: PerspectiveState, d: number, request: boolean, ctx: FlowContext): Perspective {
   const tuple = tupleOf(p, d);
-  const interfaces: InterfaceCount[] = [];
-  for (let i = 0; i < p.ifaceCount * 4; i += 4) {
-    if (p.ifaces[i + 2] !== d) continue;
-    interfaces.push({
-      name: p.ifNames[i / 4] ?? (p.ifaces[i] >= 0 ? `if${p.ifaces[i]}` : ''),
-      type: packetTypeName(p.ifaces[i + 1]),
-      packets: p.ifaces[i + 3],
-    });
-  }
+  const firstNs = absolute(ctx.baseSec, p.stat[S_FIRST + d]);
+  const lastNs =
+    p.stat[S_LAST + d] === p.stat[S_FIRST + d] ? firstNs : absolute(ctx.baseSec, p.stat[S_LAST + d]);
   return {
     capture: ctx.captureId(p.capture),
     direction: request ? 'request' : 'reply',
     src: tuple.src,
     dst: tuple.dst,
-    packets: p.stat[S_PACKETS + d],
-    sightingCount: p.stat[S_SIGHTINGS + d],
-    bytes: p.stat[S_BYTES + d],
-    firstNs: absolute(ctx.baseSec, p.stat[S_FIRST + d]),
-    lastNs: absolute(ctx.baseSec, p.stat[S_LAST + d]),
-    interfaces,
+    packets: smallInt(p.stat[S_PACKETS + d]),
+    sightingCount: smallInt(p.stat[S_SIGHTINGS + d]),
+    bytes: smallInt(p.stat[S_BYTES + d]),
+    firstNs,
+    lastNs,
+    interfaces: interfacesOf(p, d),
     outer: outerOf(p, d),
-    retransmissions: p.stat[S_RETRANS + d],
-    duplicateAcks: p.stat[S_DUP_ACKS + d],
+    retransmissions: smallInt(p.stat[S_RETRANS + d]),
+    duplicateAcks: smallInt(p.stat[S_DUP_ACKS + d]),
     syn: p.synDir === d ? p.synCount : 0,
-    fin: p.stat[S_FIN + d],
-    rst: p.stat[S_RST + d],
+    fin: smallInt(p.stat[S_FIN + d]),
+    rst: smallInt(p.stat[S_RST + d]),
     icmpErrors: request ? 0 : p.icmpErrors,
-    unpaired: p.stat[S_UNPAIRED + d],
-    sightings: sightingsOf(p, d, ctx),
+    unpaired: smallInt(p.stat[S_UNPAIRED + d]),
+    sightings: sightingsOf(p, d, ctx, firstNs, lastNs),
   };
 }
 
-function sightingsOf(p: PerspectiveState, d: number, ctx: FlowContext): SightingRecord[] {
-  const rows: SightingRecord[] = [];
+function interfacesOf(p: PerspectiveState, d: number): InterfaceCount[] {
+  const f = p.ifaces;
+  const end = p.ifaceCount * 4;
+  let count = 0;
+  for (let i = 0; i < end; i += 4) if (f[i + 2] === d) count++;
+  const list = new Array<InterfaceCount>(count);
+  let k = 0;
+  for (let i = 0; i < end; i += 4) {
+    if (f[i + 2] !== d) continue;
+    list[k++] = {
+      name: p.ifNames[i >> 2] ?? indexName(f[i]),
+      type: packetTypeName(f[i + 1]),
+      packets: smallInt(f[i + 3]),
+    };
+  }
+  return list;
+}
+
+/** `if<index>` for an interface the capture did not name ('' without an index), kept per index. */
+function indexName(ifIndex: number): string {
+  if (!(ifIndex >= 0)) return '';
+  let name = indexNames.get(ifIndex);
+  if (name === undefined) {
+    name = `if${ifIndex}`;
+    if (indexNames.size < INDEX_NAMES_KEPT) indexNames.set(ifIndex, name);
+  }
+  return name;
+}
+
+const INDEX_NAMES_KEPT = 4096;
+const indexNames = new Map<number, string>();
+
+/** The evidence of `p` in direction `d`; `firstNs` and `lastNs` are its first and last times. */
+function sightingsOf(
+  p: PerspectiveState,
+  d: number,
+  ctx: FlowContext,
+  firstNs: string,
+  lastNs: string,
+): SightingRecord[] {
   const e = p.evidence;
+  let count = 0;
+  for (let i = 0; i < p.evidenceCount; i += 6) if (e[i + 1] === d) count++;
+  const rows = new Array<SightingRecord>(count);
+  // Most sightings are the first or last packet, or at the time of the one before (another
+  // interface): their text is at hand.
+  let prevT = NaN;
+  let prevNs = '';
+  let k = 0;
   for (let i = 0; i < p.evidenceCount; i += 6) {
     if (e[i + 1] !== d) continue;
-    rows.push({
-      timestampNs: absolute(ctx.baseSec, e[i]),
-      frame: e[i + 4],
+    const t = e[i];
+    if (t !== prevT) {
+      prevNs =
+        t === p.stat[S_FIRST + d] ? firstNs : t === p.stat[S_LAST + d] ? lastNs : absolute(ctx.baseSec, t);
+      prevT = t;
+    }
+    rows[k++] = {
+      timestampNs: prevNs,
+      frame: smallInt(e[i + 4]),
       interface: ctx.interfaceName(p, e[i + 2], e[i + 3]),
       type: packetTypeName(e[i + 3]),
-      tcpFlags: e[i + 5],
-    });
+      tcpFlags: smallInt(e[i + 5]),
+    };
   }
   return rows;
 }
 
+/**
+ * SYN to SYN-ACK to ACK per capture point that saw the client's SYN answered, in order of the
+ * SYN (reference clock); of two perspectives at one capture point, the earlier one's.
+ */
+function handshakeOf(members: PerspectiveState[], ctx: FlowContext): Record<string, HandshakeTiming> {
+  const handshake: Record<string, HandshakeTiming> = {};
+  if (!members.some(answeredSyn)) return handshake;
+  const ordered = bySynTime(members, ctx);
+  for (let i = 0; i < members.length; i++) {
+    const p = ordered[i];
+    if (!answeredSyn(p)) continue;
+    const id = ctx.captureId(p.capture);
+    handshake[id] ??= {
+      synToSynAckNs: String(Math.round(p.synAckT - p.synT)),
+      synAckToAckNs: Number.isNaN(p.ackT) ? null : String(Math.round(p.ackT - p.synAckT)),
+    };
+  }
+  return handshake;
+}
+
+function answeredSyn(p: PerspectiveState): boolean {
+  return p.synDir === p.reqDir && !Number.isNaN(p.synAckT);
+}
+
+/**
+ * The members by time of their SYN (reference clock), in the first `members.length` slots of the
+ * array returned. Where every member has one, an insertion sort into the scratch array; else the
+ * builtin sort as before: a comparator that holds NaN equal to everything is no order, and the
+ * result is whatever the builtin's algorithm makes of it.
+ */
+function bySynTime(members: PerspectiveState[], ctx: FlowContext): PerspectiveState[] {
+  const n = members.length;
+  for (let i = 0; i < n; i++) {
+    const key = members[i].synT - ctx.offset(members[i].domain);
+    if (Number.isNaN(key)) {
+      const tc = (p: PerspectiveState) => p.synT - ctx.offset(p.domain);
+      return members.slice().sort((x, y) => cmp(tc(x), tc(y)));
+    }
+    scratch[i] = members[i];
+    scratchKeys[i] = key;
+  }
+  for (let i = 1; i < n; i++) {
+    const x = scratch[i];
+    const key = scratchKeys[i];
+    let j = i - 1;
+    while (j >= 0 && cmp(scratchKeys[j], key) > 0) {
+      scratch[j + 1] = scratch[j];
+      scratchKeys[j + 1] = scratchKeys[j];
+      j--;
+    }
+    scratch[j + 1] = x;
+    scratchKeys[j + 1] = key;
+  }
+  return scratch;
+}
+
 function communityOf(p: PerspectiveState, d: number): string {
-  const [src, sport, dst, dport] =
-    d === 0 ? [p.aAddr, p.aPort, p.bAddr, p.bPort] : [p.bAddr, p.bPort, p.aAddr, p.aPort];
+  const src = d === 0 ? p.aAddr : p.bAddr;
+  const dst = d === 0 ? p.bAddr : p.aAddr;
   // ICMP: type and code stand in for the ports (echo request 8/128, code 0).
   if (p.protocol === 1 || p.protocol === 58)
     return communityId(p.protocol, src, p.protocol === 1 ? 8 : 128, dst, 0);
-  const ports = hasPorts(p.protocol);
-  return communityId(p.protocol, src, ports ? sport : 0, dst, ports ? dport : 0);
+  if (!hasPorts(p.protocol)) return communityId(p.protocol, src, 0, dst, 0);
+  return d === 0
+    ? communityId(p.protocol, src, p.aPort, dst, p.bPort)
+    : communityId(p.protocol, src, p.bPort, dst, p.aPort);
 }
 
 /** Nanoseconds since the epoch as a decimal string, from a time relative to `baseSec`. */
@@ -345,18 +548,48 @@ export function absolute(baseSec: number, t: number): string {
   const whole = baseSec + sec;
   // Seconds and nanoseconds are exact doubles: no BigInt needed for the common case.
   if (whole <= 0) return (BigInt(baseSec) * 1_000_000_000n + BigInt(ns)).toString();
-  // Epoch seconds exceed V8's small integers, so printing them is a slow double conversion:
-  // consecutive calls mostly fall in the same second, so its text is kept.
-  if (whole !== lastWhole) {
-    lastWhole = whole;
-    lastWholeText = String(whole);
-  }
+  if ((frac | 0) === frac && frac >= 0 && frac < 1e9) return secondsText(whole) + nineDigits(frac | 0);
+  // Not a time (no packet, or beyond 2^53 ns): the text as it always was, whatever it says.
   const fracText = String(frac);
-  return lastWholeText + ZEROS[9 - fracText.length] + fracText;
+  return secondsText(whole) + ZEROS[9 - fracText.length] + fracText;
 }
 
-let lastWhole = NaN;
-let lastWholeText = '';
+/**
+ * Nanoseconds within a second as 9 digits, zero-padded. String() calls into the runtime for
+ * each number it has not printed lately (most of these): the digits are worked out here.
+ */
+function nineDigits(n: number): string {
+  return String.fromCharCode(
+    48 + ((n / 1e8) | 0),
+    48 + (((n / 1e7) | 0) % 10),
+    48 + (((n / 1e6) | 0) % 10),
+    48 + (((n / 1e5) | 0) % 10),
+    48 + (((n / 1e4) | 0) % 10),
+    48 + (((n / 1e3) | 0) % 10),
+    48 + (((n / 100) | 0) % 10),
+    48 + (((n / 10) | 0) % 10),
+    48 + (n % 10),
+  );
+}
+
+/**
+ * Epoch seconds exceed V8's small integers, so printing them is a slow double conversion: the
+ * last few texts are kept (calls mostly fall in the same second, or alternate between the
+ * seconds of captures on different clocks).
+ */
+function secondsText(whole: number): string {
+  for (let i = 0; i < SECONDS_KEPT; i++) if (keptSeconds[i] === whole) return keptSecondsText[i];
+  const text = String(whole);
+  keptSeconds[nextSeconds] = whole;
+  keptSecondsText[nextSeconds] = text;
+  nextSeconds = (nextSeconds + 1) % SECONDS_KEPT;
+  return text;
+}
+
+const SECONDS_KEPT = 4;
+const keptSeconds: number[] = new Array<number>(SECONDS_KEPT).fill(NaN);
+const keptSecondsText: string[] = new Array<string>(SECONDS_KEPT).fill('');
+let nextSeconds = 0;
 const ZEROS = ['', '0', '00', '000', '0000', '00000', '000000', '0000000', '00000000'];
 
 function bookProtocol(protocol: number): 'tcp' | 'udp' | 'sctp' | undefined {

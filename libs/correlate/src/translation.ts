@@ -11,10 +11,13 @@ export interface TranslationContext {
   offset(domain: number): number;
 }
 
-/** The tuple of perspective `p` in direction `dir`, as written in the result. */
+/**
+ * The tuple of perspective `p` in direction `dir`, as written in the result. Built once per
+ * perspective and shared by every place of the flow that names it (read-only, like the result).
+ */
 export function tupleOf(p: PerspectiveState, dir: number): TupleView {
-  const cached = p.tuples?.[dir];
-  if (cached !== undefined) return { src: cached.src, dst: cached.dst };
+  const cached = p.tuples;
+  if (cached !== null) return cached[dir];
   const ports = hasPorts(p.protocol);
   const a = endpoint(p.aAddr, p.aPort, ports);
   const b = endpoint(p.bAddr, p.bPort, ports);
@@ -22,7 +25,7 @@ export function tupleOf(p: PerspectiveState, dir: number): TupleView {
     { src: a, dst: b },
     { src: b, dst: a },
   ];
-  return dir === 0 ? { src: a, dst: b } : { src: b, dst: a };
+  return p.tuples[dir];
 }
 
 /**
@@ -31,31 +34,26 @@ export function tupleOf(p: PerspectiveState, dir: number): TupleView {
  */
 export function outerOf(p: PerspectiveState, dir: number): OuterHeader | null {
   if (p.tunnel === 0) return null;
-  const [src, dst] = dir === p.outerDir ? [p.outerSrc, p.outerDst] : [p.outerDst, p.outerSrc];
-  return { tunnel: tunnelName(p.tunnel), src, dst, vni: p.vni >= 0 ? p.vni : null };
+  const asFirst = dir === p.outerDir;
+  return {
+    tunnel: tunnelName(p.tunnel),
+    src: asFirst ? p.outerSrc : p.outerDst,
+    dst: asFirst ? p.outerDst : p.outerSrc,
+    vni: p.vni >= 0 ? p.vni : null,
+  };
 }
 
-/**
- * What changed between two sightings of a packet: the tunnel step (ENCAP/DECAP) if any, then
- * the NAT of the inner tuple, or NONE. A hop may do both (decapsulate and reverse-NAT at once).
- */
-export function classify(
+/** The NAT of the inner tuple between two sightings of a packet, null if none. */
+function natOf(
   from: PerspectiveState,
   fromDir: number,
   to: PerspectiveState,
   toDir: number,
-): TranslationKind[] {
-  const kinds: TranslationKind[] = [];
+): TranslationKind | null {
   // In direction d the source is endpoint d (a for 0, b for 1) and the destination the other.
   const srcChanged = !sameEndpoint(from, fromDir, to, toDir);
   const dstChanged = !sameEndpoint(from, 1 - fromDir, to, 1 - toDir);
-  const nat: TranslationKind | null =
-    srcChanged && dstChanged ? 'DNAT_SNAT' : srcChanged ? 'SNAT' : dstChanged ? 'DNAT' : null;
-  if (from.tunnel !== 0 && to.tunnel === 0) kinds.push('DECAP');
-  if (nat !== null) kinds.push(nat);
-  if (from.tunnel === 0 && to.tunnel !== 0) kinds.push('ENCAP');
-  if (kinds.length === 0) kinds.push('NONE');
-  return kinds;
+  return srcChanged && dstChanged ? 'DNAT_SNAT' : srcChanged ? 'SNAT' : dstChanged ? 'DNAT' : null;
 }
 
 /** Is endpoint `ex` (0: a, 1: b) of x endpoint `ey` of y? */
@@ -65,19 +63,43 @@ function sameEndpoint(x: PerspectiveState, ex: number, y: PerspectiveState, ey: 
   return ey === 0 ? xAddr === y.aAddr && xPort === y.aPort : xAddr === y.bAddr && xPort === y.bPort;
 }
 
-export function toTranslations(
+/**
+ * Appends to `out` what hop `hop` from `from` changed: the tunnel step (ENCAP/DECAP) if any, then
+ * the NAT of the inner tuple, or NONE. A hop may do both (decapsulate and reverse-NAT at once);
+ * its translations share one `interfaces` object.
+ */
+export function addTranslations(
+  out: Translation[],
   from: PerspectiveState,
   hop: HopAggregate,
   direction: FlowDirection,
   ctx: TranslationContext,
-): Translation[] {
+): void {
   const to = hop.to;
-  const shift = ctx.offset(to.domain) - ctx.offset(from.domain);
   const interfaces = {
     before: ctx.interfaceName(from, hop.fromIf, hop.fromType),
     after: ctx.interfaceName(to, hop.toIf, hop.toType),
   };
-  return classify(from, hop.fromDir, to, hop.toDir).map((kind) => ({
+  const decap = from.tunnel !== 0 && to.tunnel === 0;
+  const encap = from.tunnel === 0 && to.tunnel !== 0;
+  const nat = natOf(from, hop.fromDir, to, hop.toDir);
+  if (decap) out.push(translation('DECAP', direction, from, hop, interfaces, ctx));
+  if (nat !== null) out.push(translation(nat, direction, from, hop, interfaces, ctx));
+  if (encap) out.push(translation('ENCAP', direction, from, hop, interfaces, ctx));
+  if (!decap && !encap && nat === null) out.push(translation('NONE', direction, from, hop, interfaces, ctx));
+}
+
+function translation(
+  kind: TranslationKind,
+  direction: FlowDirection,
+  from: PerspectiveState,
+  hop: HopAggregate,
+  interfaces: Translation['interfaces'],
+  ctx: TranslationContext,
+): Translation {
+  const to = hop.to;
+  const shift = ctx.offset(to.domain) - ctx.offset(from.domain);
+  return {
     kind,
     direction,
     before: tupleOf(from, hop.fromDir),
@@ -89,5 +111,5 @@ export function toTranslations(
     latencyNs: String(Math.round(hop.firstLatency - shift)),
     minLatencyNs: String(Math.round(hop.minLatency - shift)),
     packets: hop.packets,
-  }));
+  };
 }
