@@ -10,7 +10,14 @@ import {
   fileSource,
   type Flow,
 } from '../src/index.js';
-import { FIXTURES, groundTruth, interfaceNames, loadCaptures, readText } from './helpers/fixtures.js';
+import {
+  FIXTURES,
+  groundTruth,
+  interfaceNames,
+  loadCaptures,
+  multiNode,
+  readText,
+} from './helpers/fixtures.js';
 
 describe('correlateAsync', () => {
   it('streams the skewed multi-node captures from disk and hands flows over as they finish', async () => {
@@ -103,27 +110,12 @@ describe('one capture alone', () => {
 });
 
 describe('clock bootstrap', () => {
-  const dir = 'multi-node/multinode-vxlan';
-  const list = [
-    { id: 'client', file: 'client.pcap', netns: 'client', role: 'client', node: 'k8s-compute-01' },
-    {
-      id: 'node-01',
-      file: 'node-k8s-compute-01.pcap',
-      netns: 'k8s-compute-01',
-      role: 'node',
-      node: 'k8s-compute-01',
-    },
-    {
-      id: 'node-02',
-      file: 'node-k8s-compute-02-skewed.pcap',
-      netns: 'k8s-compute-02',
-      role: 'node',
-      node: 'k8s-compute-02',
-    },
-  ] as const;
+  const { dir, captures: all } = multiNode(true);
+  // The client and both nodes: node 2's clock is 1.734 s ahead.
+  const list = all.filter((c) => c.id === 'client.pcap' || c.role === 'node');
   /** The skewed node's capture opens with `junk` non-IP packets, as after a burst of ARP. */
   async function withJunk(junk: number) {
-    const captures = await loadCaptures(dir, [...list]);
+    const captures = await loadCaptures(dir, list);
     const skewed = captures[2];
     const real = skewed.packets;
     skewed.packets = function* () {

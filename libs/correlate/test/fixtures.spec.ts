@@ -8,19 +8,14 @@ import {
   groundTruth,
   type GroundTruthConnection,
   loadCaptures,
+  multiNode,
   readText,
+  type Scenario,
 } from './helpers/fixtures.js';
 import { perspectiveTable, tcpdumpRows } from './helpers/tcpdump.js';
 
 const NODE = 'k8s-compute-02';
 const MS = 1_000_000n;
-
-interface Scenario {
-  dir: string;
-  captures: FixtureCapture[];
-  /** Known offset of each capture's clock (ns): only the skewed copies have one. */
-  offsets?: Record<string, bigint>;
-}
 
 const singleNode = (name: string, extra: FixtureCapture[] = [], client?: FixtureCapture): Scenario => ({
   dir: `single-node/${name}`,
@@ -45,45 +40,6 @@ const singleNode = (name: string, extra: FixtureCapture[] = [], client?: Fixture
     ...extra,
   ],
 });
-
-const multiNode = (skewed: boolean): Scenario => {
-  const s = skewed ? '-skewed' : '';
-  return {
-    dir: 'multi-node/multinode-vxlan',
-    captures: [
-      { id: 'client.pcap', file: 'client.pcap', netns: 'client', role: 'client', node: 'k8s-compute-01' },
-      {
-        id: 'node-01',
-        file: 'node-k8s-compute-01.pcap',
-        netns: 'k8s-compute-01',
-        role: 'node',
-        node: 'k8s-compute-01',
-      },
-      {
-        id: 'node-02',
-        file: `node-k8s-compute-02${s}.pcap`,
-        netns: 'k8s-compute-02',
-        role: 'node',
-        node: NODE,
-      },
-      {
-        id: 'pod1',
-        file: 'backend-nginx-54c98b4f84-ftvlg.pcap',
-        netns: 'pod1',
-        role: 'backend',
-        node: 'k8s-compute-01',
-      },
-      {
-        id: 'pod2',
-        file: `backend-nginx-54c98b4f84-7xk2m${s}.pcap`,
-        netns: 'pod2',
-        role: 'backend',
-        node: NODE,
-      },
-    ],
-    offsets: skewed ? { 'node-02': 1_734_000_000n, pod2: 1_734_000_000n } : {},
-  };
-};
 
 const SCENARIOS: Scenario[] = [
   singleNode('clusterip'),

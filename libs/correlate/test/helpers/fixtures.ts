@@ -53,3 +53,53 @@ export async function loadCaptures(
 export function readText(dir: string, file: string): string {
   return readFileSync(`${FIXTURES}${dir}/${file}`, 'utf8');
 }
+
+export interface Scenario {
+  dir: string;
+  captures: FixtureCapture[];
+  /** Known offset of each capture's clock (ns): only the skewed copies have one. */
+  offsets?: Record<string, bigint>;
+}
+
+/**
+ * The two-node VXLAN scenario: client, both nodes, a backend pod on each; `skewed`: node 2 and
+ * its pod captured with their clock 1.734 s ahead.
+ */
+export const multiNode = (skewed: boolean): Scenario => {
+  const s = skewed ? '-skewed' : '';
+  return {
+    dir: 'multi-node/multinode-vxlan',
+    captures: [
+      { id: 'client.pcap', file: 'client.pcap', netns: 'client', role: 'client', node: 'k8s-compute-01' },
+      {
+        id: 'node-01',
+        file: 'node-k8s-compute-01.pcap',
+        netns: 'k8s-compute-01',
+        role: 'node',
+        node: 'k8s-compute-01',
+      },
+      {
+        id: 'node-02',
+        file: `node-k8s-compute-02${s}.pcap`,
+        netns: 'k8s-compute-02',
+        role: 'node',
+        node: 'k8s-compute-02',
+      },
+      {
+        id: 'pod1',
+        file: 'backend-nginx-54c98b4f84-ftvlg.pcap',
+        netns: 'pod1',
+        role: 'backend',
+        node: 'k8s-compute-01',
+      },
+      {
+        id: 'pod2',
+        file: `backend-nginx-54c98b4f84-7xk2m${s}.pcap`,
+        netns: 'pod2',
+        role: 'backend',
+        node: 'k8s-compute-02',
+      },
+    ],
+    offsets: skewed ? { 'node-02': 1_734_000_000n, pod2: 1_734_000_000n } : {},
+  };
+};
