@@ -330,7 +330,9 @@ export class Correlator {
   }
 }
 
-const RECENT = 4;
+/** Perspectives kept per capture in the recent cache: a packet crossing a node shows on a few
+ * interfaces under two or three tuples, and a few flows interleave. */
+const RECENT = 8;
 
 /** TCP and SCTP: connections that open and close (FIN/SHUTDOWN, RST/ABORT). */
 function hasHandshake(protocol: number): boolean {
