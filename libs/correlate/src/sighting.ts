@@ -59,6 +59,8 @@ export class SightingArena {
   private capacity = 0;
   private tail = 0;
   private used = 0;
+  /** Told when slots moved: new slot = (old - tail + oldCapacity) & (oldCapacity - 1). */
+  onGrow: ((tail: number, oldCapacity: number) => void) | null = null;
 
   constructor(capacity = 1 << 12) {
     this.resize(capacity);
@@ -143,8 +145,9 @@ export class SightingArena {
   }
 
   /**
-   * Doubles the ring, its live slots moved to the start in order. Slot numbers change: `remap`
-   * (old slot -> new slot) lets the owner rewrite what refers to them; links are rewritten here.
+   * Doubles the ring, its live slots moved to the start in order. Slot numbers change: the
+   * links between sightings are rewritten here, and `onGrow` tells the owner (the pairing
+   * window) to rewrite its groups' first and last slots.
    */
   private grow(): void {
     const oldF = this.f64;
@@ -163,9 +166,6 @@ export class SightingArena {
     this.tail = 0;
     this.onGrow?.(tail, oldCap);
   }
-
-  /** Told when slots moved: new slot = (old - tail + oldCapacity) & (oldCapacity - 1). */
-  onGrow: ((tail: number, oldCapacity: number) => void) | null = null;
 
   private resize(capacity: number): void {
     const buffer = new ArrayBuffer(capacity * STRIDE);
