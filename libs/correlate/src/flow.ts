@@ -423,7 +423,7 @@ function interfacesOf(p: PerspectiveState, d: number): InterfaceCount[] {
 }
 
 /** `if<index>` for an interface the capture did not name ('' without an index), kept per index. */
-function indexName(ifIndex: number): string {
+export function indexName(ifIndex: number): string {
   if (!(ifIndex >= 0)) return '';
   let name = indexNames.get(ifIndex);
   if (name === undefined) {

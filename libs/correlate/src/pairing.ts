@@ -362,10 +362,10 @@ export class PairingWindow {
     const tail = this.gTail;
     const move = (g: number) => (g === EMPTY ? EMPTY : (g - tail + oldCap) & (oldCap - 1));
     this.resizeGroups(oldCap * 2);
+    // The ring is full: two block copies, the integer fields moving with the doubles' bytes.
+    this.gf.set(oldF.subarray(tail * F), 0);
+    this.gf.set(oldF.subarray(0, tail * F), (oldCap - tail) * F);
     for (let k = 0; k < this.gUsed; k++) {
-      const from = (tail + k) & (oldCap - 1);
-      // A same-type copy moves the bytes: the integer fields come along.
-      this.gf.set(oldF.subarray(from * F, from * F + F), k * F);
       this.gi[k * I + G_OLDER] = move(this.gi[k * I + G_OLDER]);
       this.gi[k * I + G_NEWER] = move(this.gi[k * I + G_NEWER]);
     }

@@ -155,11 +155,13 @@ export class SightingArena {
     const oldCap = this.capacity;
     const tail = this.tail;
     this.resize(oldCap * 2);
+    // Two block copies (the ring wraps once at most); a same-type copy moves the bytes, so the
+    // integer fields come along.
+    const head = Math.min(this.used, oldCap - tail);
+    this.f64.set(oldF.subarray(tail * F, (tail + head) * F), 0);
+    this.f64.set(oldF.subarray(0, (this.used - head) * F), head * F);
     for (let k = 0; k < this.used; k++) {
-      const from = (tail + k) & (oldCap - 1);
-      // A same-type copy moves the bytes: the integer fields come along.
-      this.f64.set(oldF.subarray(from * F, from * F + F), k * F);
-      this.p[k] = oldP[from];
+      this.p[k] = oldP[(tail + k) & (oldCap - 1)];
       const next = this.i32[k * I + S_NEXT];
       if (next >= 0) this.i32[k * I + S_NEXT] = (next - tail + oldCap) & (oldCap - 1);
     }
