@@ -1,5 +1,5 @@
 // Packet fingerprint: the fields NAT leaves alone (DESIGN.md "packet fingerprint"), folded into
-// one number so the pairing index is a Map<number, ...> and the hot loop builds no strings.
+// numbers so the pairing index is keyed by a small integer and the hot loop builds no strings.
 import type { CorrelatePacket } from './types.js';
 import { fmix, mix } from './murmur.js';
 
@@ -7,12 +7,18 @@ const P6 = 6;
 const P17 = 17;
 const P132 = 132;
 
+/**
+ * 30 bits: V8's small integers (31-bit signed with pointer compression). A 31-bit hash is a
+ * heap number half the time, allocated wherever it is stored or passed on.
+ */
+const SMI = 0x3fffffff;
+
 /** The second half of the last fingerprint computed (see fingerprint()). */
 export let fingerprintHigh = 0;
 
 /**
- * Hashes the packet's fingerprint fields to 62 bits: returns 31 of them (a small integer, cheap
- * as a Map key) and leaves the other 31 in `fingerprintHigh` to tell apart key collisions.
+ * Hashes the packet's fingerprint fields to 60 bits: returns 30 of them (a small integer) and
+ * leaves the other 30 in `fingerprintHigh` to tell apart key collisions.
  */
 export function fingerprint(p: CorrelatePacket): number {
   let a: number;
@@ -40,6 +46,6 @@ export function fingerprint(p: CorrelatePacket): number {
     a = mix(mix(mix(0x9e3779b9 ^ proto, (p.icmpType << 8) | p.icmpCode), p.icmpId), p.icmpSeq);
     b = mix(mix(mix(0x85ebca6b, p.ipId), p.payloadLength), p.payloadHash);
   }
-  fingerprintHigh = fmix(b) & 0x7fffffff;
-  return fmix(a) & 0x7fffffff;
+  fingerprintHigh = fmix(b) & SMI;
+  return fmix(a) & SMI;
 }

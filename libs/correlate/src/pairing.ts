@@ -31,7 +31,7 @@ const STRIDE = 64;
 const F = STRIDE / 8;
 const I = STRIDE / 4;
 const G_FIRST_TC = 0;
-/** Index key (31 bits) and the rest of the fingerprint. */
+/** Index key (30 bits) and the rest of the fingerprint. */
 const G_KEY = 2;
 const G_FP2 = 3;
 const G_COUNT = 4;

@@ -1,4 +1,4 @@
-// Perspectives of one capture by tuple, the same in both directions. One Map from a 31-bit hash
+// Perspectives of one capture by tuple, the same in both directions. One Map from a 30-bit hash
 // of the tuple (addresses, ports, protocol, outer header) to a chain of perspectives linked
 // through their `indexNext`, compared field by field: a lookup builds no key object or string,
 // and no Maps are created and dropped per address pair.
@@ -24,7 +24,8 @@ export class TupleIndex {
     h = mix(h, protocol);
     // Untunnelled packets may carry a stale outer header: only the tunnel kind counts then.
     if (tunnel !== 0) h = mix(mix(mix(h, tunnel), (stringHash(outerSrc) + stringHash(outerDst)) | 0), vni);
-    return fmix(h) & 0x7fffffff;
+    // 30 bits: a small integer, not a heap number, as the Map's key.
+    return fmix(h) & 0x3fffffff;
   }
 
   /** The indexed perspective with this tuple (`hash` from TupleIndex.hash). */
