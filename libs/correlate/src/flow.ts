@@ -548,10 +548,7 @@ export function absolute(baseSec: number, t: number): string {
   const whole = baseSec + sec;
   // Seconds and nanoseconds are exact doubles: no BigInt needed for the common case.
   if (whole <= 0) return (BigInt(baseSec) * 1_000_000_000n + BigInt(ns)).toString();
-  if ((frac | 0) === frac && frac >= 0 && frac < 1e9) {
-    const seconds = secondsText(whole);
-    return seconds.length === 10 ? epochNs(seconds, frac | 0) : seconds + nineDigits(frac | 0);
-  }
+  if ((frac | 0) === frac && frac >= 0 && frac < 1e9) return secondsText(whole) + nineDigits(frac | 0);
   // Not a time (no packet, or beyond 2^53 ns): the text as it always was, whatever it says.
   const fracText = String(frac);
   return secondsText(whole) + ZEROS[9 - fracText.length] + fracText;
@@ -563,34 +560,6 @@ export function absolute(baseSec: number, t: number): string {
  */
 function nineDigits(n: number): string {
   return String.fromCharCode(
-    48 + ((n / 1e8) | 0),
-    48 + (((n / 1e7) | 0) % 10),
-    48 + (((n / 1e6) | 0) % 10),
-    48 + (((n / 1e5) | 0) % 10),
-    48 + (((n / 1e4) | 0) % 10),
-    48 + (((n / 1e3) | 0) % 10),
-    48 + (((n / 100) | 0) % 10),
-    48 + (((n / 10) | 0) % 10),
-    48 + (n % 10),
-  );
-}
-
-/**
- * Ten digits of seconds (2001 to 2286) and nine of nanoseconds as one flat string: joining two
- * texts would allocate both and a cons string over them, flattened again when serialised.
- */
-function epochNs(seconds: string, n: number): string {
-  return String.fromCharCode(
-    seconds.charCodeAt(0),
-    seconds.charCodeAt(1),
-    seconds.charCodeAt(2),
-    seconds.charCodeAt(3),
-    seconds.charCodeAt(4),
-    seconds.charCodeAt(5),
-    seconds.charCodeAt(6),
-    seconds.charCodeAt(7),
-    seconds.charCodeAt(8),
-    seconds.charCodeAt(9),
     48 + ((n / 1e8) | 0),
     48 + (((n / 1e7) | 0) % 10),
     48 + (((n / 1e6) | 0) % 10),
