@@ -40,7 +40,8 @@ export class ClockBootstrap {
     }
     const u = this.unique[domain];
     if (u.size >= UNIQUE_LIMIT) return;
-    const fp = fingerprint(p) * 0x80000000 + fingerprintHigh;
+    // 30 + 23 bits: the most a double holds exactly.
+    const fp = fingerprint(p) * 0x800000 + (fingerprintHigh & 0x7fffff);
     const seen = u.get(fp);
     if (seen === undefined) u.set(fp, t);
     else if (!Number.isNaN(seen) && Math.abs(seen - t) > 1_000_000) u.set(fp, NaN);
