@@ -323,9 +323,15 @@ export class Correlator {
       if (domainA === domainB) continue;
       const dir = S.dir(a);
       const p = S.p[a];
-      const cross = (p.cross ??= []);
-      for (const c of cross) if (c.dir === dir && c.domainB === domainB) continue next;
-      cross.push({ dir, domainA, domainB, tA: S.t(a), tB: S.t(b) });
+      const cross = p.cross;
+      const n = p.crossCount * 5;
+      for (let k = 0; k < n; k += 5) if (cross[k] === dir && cross[k + 2] === domainB) continue next;
+      cross[n] = dir;
+      cross[n + 1] = domainA;
+      cross[n + 2] = domainB;
+      cross[n + 3] = S.t(a);
+      cross[n + 4] = S.t(b);
+      p.crossCount++;
     }
   }
 }
@@ -355,13 +361,15 @@ export function addFlowIntervals(pairs: Map<number, OffsetInterval[]>, members: 
   const rep = REP;
   req.length = rep.length = 0;
   for (const p of members) {
-    if (p.cross === null) continue;
-    for (const c of p.cross) {
-      const lo = Math.min(c.domainA, c.domainB);
-      const hi = Math.max(c.domainA, c.domainB);
+    const c = p.cross;
+    for (let k = 0; k < p.crossCount * 5; k += 5) {
+      const domainA = c[k + 1];
+      const domainB = c[k + 2];
+      const lo = Math.min(domainA, domainB);
+      const hi = Math.max(domainA, domainB);
       const key = lo * 65536 + hi;
-      const delta = c.domainA === lo ? c.tB - c.tA : c.tA - c.tB;
-      const target = c.dir === p.reqDir ? req : rep;
+      const delta = domainA === lo ? c[k + 4] - c[k + 3] : c[k + 3] - c[k + 4];
+      const target = c[k] === p.reqDir ? req : rep;
       if (find(target, key) < 0) target.push(key, delta);
     }
   }

@@ -35,16 +35,6 @@ export interface HopAggregate {
   minLatency: number;
 }
 
-/** One packet of a cross-clock-domain pair: the first sighting in each domain. */
-export interface CrossDomainSample {
-  /** Direction of the packet in the perspective that saw it first. */
-  dir: number;
-  domainA: number;
-  domainB: number;
-  tA: number;
-  tB: number;
-}
-
 /** Distinct packets, sightings (every interface), bytes, first/last time, TCP flags seen. */
 export const S_PACKETS = 0;
 export const S_SIGHTINGS = 2;
@@ -81,7 +71,6 @@ export class PerspectiveState {
    * and capture point): stat[S_PACKETS + dir], ...
    */
   readonly stat = newStats();
-  cross: CrossDomainSample[] | null = null;
   synCount = 0;
   /** Direction of the first SYN without ACK, its ISN and time; -1 if none seen. */
   synDir = -1;
@@ -102,6 +91,13 @@ export class PerspectiveState {
   /** Evidence: [t, dir, ifIndex, pktType, frame, tcpFlags] per sighting, capped. */
   readonly evidence: number[] = [];
   evidenceCount = 0;
+  /**
+   * Packets that crossed between clock domains, one per direction and next domain: [dir,
+   * domainA, domainB, tA, tB] per entry (the last sighting before the crossing and the first
+   * after it), for the offset brackets.
+   */
+  readonly cross: number[] = [];
+  crossCount = 0;
   /** Hops from here; the objects in stale slots are reused. */
   readonly hops: HopAggregate[] = [];
   hopCount = 0;
@@ -173,7 +169,6 @@ export class PerspectiveState {
     this.parent = this;
     this.parity = this.rank = 0;
     for (let i = 0; i < INITIAL_STATS.length; i++) this.stat[i] = INITIAL_STATS[i];
-    this.cross = null;
     this.synCount = 0;
     this.synDir = -1;
     this.synSeq = 0;
@@ -181,7 +176,7 @@ export class PerspectiveState {
     this.icmpErrors = 0;
     this.icmpError = null;
     this.ambiguous = 0;
-    this.ifaceCount = this.evidenceCount = this.hopCount = 0;
+    this.ifaceCount = this.evidenceCount = this.hopCount = this.crossCount = 0;
     this.tuples = null;
     this.reqDir = this.roleRank = 0;
     this.firstReqTc = NaN;
