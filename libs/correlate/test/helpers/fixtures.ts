@@ -63,7 +63,7 @@ export interface Scenario {
 
 /**
  * The two-node VXLAN scenario: client, both nodes, a backend pod on each; `skewed`: node 2 and
- * its pod captured with their clock 1.734 s ahead.
+ * its pod captured with their clock 1.734 s ahead. libs/diagnose's fixtures use it too.
  */
 export const multiNode = (skewed: boolean): Scenario => {
   const s = skewed ? '-skewed' : '';
@@ -91,6 +91,7 @@ export const multiNode = (skewed: boolean): Scenario => {
         netns: 'pod1',
         role: 'backend',
         node: 'k8s-compute-01',
+        pod: 'nginx-54c98b4f84-ftvlg',
       },
       {
         id: 'pod2',
@@ -98,6 +99,7 @@ export const multiNode = (skewed: boolean): Scenario => {
         netns: 'pod2',
         role: 'backend',
         node: 'k8s-compute-02',
+        pod: 'nginx-54c98b4f84-7xk2m',
       },
     ],
     offsets: skewed ? { 'node-02': 1_734_000_000n, pod2: 1_734_000_000n } : {},

@@ -19,6 +19,7 @@ import {
   type PacketSource,
 } from '#correlate';
 import { decodeFile } from '#decode';
+import { multiNode } from '../../../correlate/test/helpers/fixtures.js';
 
 export const FIXTURES = fileURLToPath(new URL('../../../../../shared/fixtures/', import.meta.url));
 
@@ -88,46 +89,6 @@ export const SCENARIOS = {
 } satisfies Record<string, Scenario>;
 
 export type ScenarioName = keyof typeof SCENARIOS;
-
-function multiNode(skewed: boolean): Scenario {
-  const s = skewed ? '-skewed' : '';
-  return {
-    dir: 'multi-node/multinode-vxlan',
-    captures: [
-      client('client', 'k8s-compute-01'),
-      {
-        id: 'node-01',
-        file: 'node-k8s-compute-01.pcap',
-        netns: 'k8s-compute-01',
-        role: 'node',
-        node: 'k8s-compute-01',
-      },
-      {
-        id: 'node-02',
-        file: `node-k8s-compute-02${s}.pcap`,
-        netns: 'k8s-compute-02',
-        role: 'node',
-        node: NODE,
-      },
-      {
-        id: 'pod1',
-        file: 'backend-nginx-54c98b4f84-ftvlg.pcap',
-        netns: 'pod1',
-        role: 'backend',
-        node: 'k8s-compute-01',
-        pod: 'nginx-54c98b4f84-ftvlg',
-      },
-      {
-        id: 'pod2',
-        file: `backend-nginx-54c98b4f84-7xk2m${s}.pcap`,
-        netns: 'pod2',
-        role: 'backend',
-        node: NODE,
-        pod: 'nginx-54c98b4f84-7xk2m',
-      },
-    ],
-  };
-}
 
 export function readText(path: string): string {
   return readFileSync(`${FIXTURES}${path}`, 'utf8');
