@@ -3,7 +3,7 @@
 import { ClockBootstrap } from './clock-bootstrap.js';
 import { resolveDomains, type DomainOffsets, type OffsetInterval } from './clock-offset.js';
 import { addFlowIntervals, Correlator, DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './correlator.js';
-import { buildFlow, indexName, requestDirections, type FlowContext } from './flow.js';
+import { buildFlow, requestDirections, type FlowContext } from './flow.js';
 import { mergeAsync, mergeSync } from './merge.js';
 import { type PerspectiveState, S_SIGHTINGS, S_UNPAIRED } from './perspective.js';
 import type {
@@ -184,12 +184,6 @@ class Run {
       addressBook: this.options.addressBook ?? null,
       captureId: (c) => this.points[c].id,
       offset: (d) => this.offset[d],
-      interfaceName: (p, ifIndex, pktType) => {
-        for (let i = 0; i < p.ifaceCount * 4; i += 4)
-          if (p.ifaces[i] === ifIndex && p.ifaces[i + 1] === pktType && p.ifNames[i / 4])
-            return p.ifNames[i / 4];
-        return ifIndex >= 0 ? indexName(ifIndex) : null;
-      },
     };
     return new Correlator(this.points, this.domains, offsets, base, engineOptions, uncertainty, (batch) =>
       this.retire(batch),

@@ -1,4 +1,6 @@
-// How endpoints are written everywhere in the result: ip:port, [ipv6]:port, bare ip without ports.
+// How endpoints are written everywhere in the result: ip:port, [ipv6]:port, bare ip without ports;
+// and the names of interfaces, packet types and tunnels.
+import type { PerspectiveState } from './perspective.js';
 
 export function endpoint(ip: string, port: number, hasPorts: boolean): string {
   if (!hasPorts) return ip;
@@ -52,3 +54,27 @@ const TUNNEL_NAMES = ['vxlan', 'vxlan', 'geneve', 'ipip', 'gre'] as const;
 export function tunnelName(tunnel: number): 'vxlan' | 'geneve' | 'ipip' | 'gre' {
   return TUNNEL_NAMES[tunnel] ?? 'vxlan';
 }
+
+/**
+ * The name of the interface a perspective saw a packet on (by index and packet type): the
+ * capture's own name for it, else `if<index>`; null without an index.
+ */
+export function interfaceName(p: PerspectiveState, ifIndex: number, pktType: number): string | null {
+  for (let i = 0; i < p.ifaceCount * 4; i += 4)
+    if (p.ifaces[i] === ifIndex && p.ifaces[i + 1] === pktType && p.ifNames[i / 4]) return p.ifNames[i / 4];
+  return ifIndex >= 0 ? indexName(ifIndex) : null;
+}
+
+/** `if<index>` for an interface the capture did not name ('' without an index), kept per index. */
+export function indexName(ifIndex: number): string {
+  if (!(ifIndex >= 0)) return '';
+  let name = indexNames.get(ifIndex);
+  if (name === undefined) {
+    name = `if${ifIndex}`;
+    if (indexNames.size < INDEX_NAMES_KEPT) indexNames.set(ifIndex, name);
+  }
+  return name;
+}
+
+const INDEX_NAMES_KEPT = 4096;
+const indexNames = new Map<number, string>();

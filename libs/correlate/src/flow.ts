@@ -2,7 +2,7 @@
 // are, the state, the translations in path order and every capture point's perspective.
 import { hash } from 'node:crypto';
 import { communityId } from './community-id.js';
-import { hasPorts, packetTypeName, protocolName } from './endpoint.js';
+import { hasPorts, indexName, interfaceName, packetTypeName, protocolName } from './endpoint.js';
 import {
   parityToRoot,
   type PerspectiveState,
@@ -422,20 +422,6 @@ function interfacesOf(p: PerspectiveState, d: number): InterfaceCount[] {
   return list;
 }
 
-/** `if<index>` for an interface the capture did not name ('' without an index), kept per index. */
-export function indexName(ifIndex: number): string {
-  if (!(ifIndex >= 0)) return '';
-  let name = indexNames.get(ifIndex);
-  if (name === undefined) {
-    name = `if${ifIndex}`;
-    if (indexNames.size < INDEX_NAMES_KEPT) indexNames.set(ifIndex, name);
-  }
-  return name;
-}
-
-const INDEX_NAMES_KEPT = 4096;
-const indexNames = new Map<number, string>();
-
 /** The evidence of `p` in direction `d`; `firstNs` and `lastNs` are its first and last times. */
 function sightingsOf(
   p: PerspectiveState,
@@ -464,7 +450,7 @@ function sightingsOf(
     rows[k++] = {
       timestampNs: prevNs,
       frame: smallInt(e[i + 4]),
-      interface: ctx.interfaceName(p, e[i + 2], e[i + 3]),
+      interface: interfaceName(p, e[i + 2], e[i + 3]),
       type: packetTypeName(e[i + 3]),
       tcpFlags: smallInt(e[i + 5]),
     };

@@ -1,12 +1,11 @@
 // What a hop changed: the kind follows from which addresses differ between the two sightings
 // (the reply direction's reverse NAT is named by what it changes too: SNAT back to the VIP).
-import { endpoint, hasPorts, tunnelName } from './endpoint.js';
+import { endpoint, hasPorts, interfaceName, tunnelName } from './endpoint.js';
 import type { HopAggregate, PerspectiveState } from './perspective.js';
 import type { FlowDirection, OuterHeader, Translation, TranslationKind, TupleView } from './types.js';
 
 export interface TranslationContext {
   captureId(capture: number): string;
-  interfaceName(p: PerspectiveState, ifIndex: number, pktType: number): string | null;
   /** Clock offset of a domain relative to the reference (ns). */
   offset(domain: number): number;
 }
@@ -77,8 +76,8 @@ export function addTranslations(
 ): void {
   const to = hop.to;
   const interfaces = {
-    before: ctx.interfaceName(from, hop.fromIf, hop.fromType),
-    after: ctx.interfaceName(to, hop.toIf, hop.toType),
+    before: interfaceName(from, hop.fromIf, hop.fromType),
+    after: interfaceName(to, hop.toIf, hop.toType),
   };
   const decap = from.tunnel !== 0 && to.tunnel === 0;
   const encap = from.tunnel === 0 && to.tunnel !== 0;
