@@ -50,16 +50,13 @@ describe('operations', () => {
     expect(analysis.status).toBe('SUCCEEDED');
 
     // Every log line the worker wrote about this analysis is JSON naming it. The analysis is
-    // SUCCEEDED in the database a moment before the worker's last lines reach the pipe: read
-    // until both stages have spoken (or give up after 10 s and let the assertion say so).
-    const linesAbout = () =>
-      worker
-        .output()
-        .split('\n')
-        .filter((line) => line.includes(analysis.id));
-    for (const end = Date.now() + 10_000; linesAbout().length < 2 && Date.now() < end;)
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    const lines = linesAbout();
+    // SUCCEEDED in the database a moment before the worker's last lines reach the pipe: wait
+    // until two lines name it (both stages have spoken).
+    await worker.waitFor(new RegExp(`${analysis.id}[^\\n]*\\n[\\s\\S]*${analysis.id}`), 10_000);
+    const lines = worker
+      .output()
+      .split('\n')
+      .filter((line) => line.includes(analysis.id));
     expect(lines.length).toBeGreaterThanOrEqual(2); // the decode child and the analyze parent
     for (const line of lines)
       expect((JSON.parse(line) as { message: { analysisId: string } }).message.analysisId).toBe(analysis.id);
