@@ -9,16 +9,7 @@ import { fingerprint, fingerprintHigh } from './fingerprint.js';
 import { addInterval, type OffsetInterval } from './clock-offset.js';
 import { PairingWindow } from './pairing.js';
 import { TupleIndex } from './tuple-index.js';
-import {
-  findRoot,
-  PerspectiveState,
-  S_FIN,
-  S_PACKETS,
-  S_RST,
-  S_SIGHTINGS,
-  S_UNPAIRED,
-  union,
-} from './perspective.js';
+import { findRoot, PerspectiveState, S_SIGHTINGS, S_UNPAIRED, sawEnd, union } from './perspective.js';
 import type { SightingArena, SightingInput } from './sighting.js';
 import { PKT_OUTGOING, type CapturePoint, type CorrelatePacket } from './types.js';
 
@@ -46,8 +37,12 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
 const ICMP_ECHO = new Set([0, 8, 128, 129]);
 
 export class Correlator {
-  /** Perspectives of flows not yet retired (handed to `retire` once idle). */
-  private live: PerspectiveState[] = [];
+  /**
+   * Roots of the flows not yet retired (handed to `retire` once idle), in order of creation; a
+   * perspective stays here after joining another flow until the next sweep drops it.
+   */
+  private roots: PerspectiveState[] = [];
+  private serial = 0;
   /** Retired perspectives, reused for new ones. */
   private readonly freePerspectives: PerspectiveState[] = [];
   private readonly index: TupleIndex[];
@@ -58,7 +53,6 @@ export class Correlator {
   hops = 0;
   conflicts = 0;
   private nextRetire = -Infinity;
-  private sweeps = 0;
   /** Per capture, the perspectives used last, most recent first (at most RECENT). */
   private readonly recent: PerspectiveState[][];
   /** Captures taken at an endpoint (client, backend...) rather than on a node's path. */
@@ -184,7 +178,13 @@ export class Correlator {
     this.sightings++;
     ps.stat[S_SIGHTINGS + dir]++;
     ps.countInterface(p, dir);
-    if (!this.pairing.seenBefore(group, ps)) ps.countPacket(p, dir, t);
+    if (!this.pairing.seenBefore(group, ps)) {
+      ps.countPacket(p, dir, t);
+      // The flow's summary for the retire sweep, on its root.
+      const root = findRoot(ps);
+      if (tc > root.flowLast) root.flowLast = tc;
+      if (!root.flowClosed && sawEnd(ps)) root.flowClosed = true;
+    }
     if (ps.evidenceCount < this.options.maxEvidence * 6) ps.addEvidence(t, dir, p);
     this.pairing.advance(tc);
     if (tc > this.nextRetire) this.retireIdle(tc, false);
@@ -217,7 +217,8 @@ export class Correlator {
       icmpError ? 1 : 0,
       p.vni,
     );
-    this.live.push(ps);
+    ps.serial = this.serial++;
+    this.roots.push(ps);
     return ps;
   }
 
@@ -235,50 +236,49 @@ export class Correlator {
    */
   private retireIdle(tc: number, all: boolean): void {
     this.nextRetire = tc + RETIRE_EVERY_NS;
-    const sweep = ++this.sweeps;
-    // First pass: each flow's latest activity and whether it closed, kept on its root.
-    for (const p of this.live) {
-      const root = findRoot(p);
-      if (root.sweep !== sweep) {
-        root.sweep = sweep;
-        root.sweepLast = -Infinity;
-        root.sweepClosed = false;
-        root.sweepMembers = null;
-      }
-      root.sweepLast = Math.max(root.sweepLast, p.lastSeen() - this.offsets[p.capture]);
-      const closed = p.stat[S_RST] + p.stat[S_RST + 1] > 0 || (p.stat[S_FIN] > 0 && p.stat[S_FIN + 1] > 0);
-      if (hasHandshake(p.protocol) ? closed : p.stat[S_PACKETS] > 0 && p.stat[S_PACKETS + 1] > 0)
-        root.sweepClosed = true;
-    }
-    // Second pass: keep the live ones in place, gather the finished ones by flow.
     const done: PerspectiveState[][] = [];
-    const live = this.live;
+    const roots = this.roots;
     let kept = 0;
-    for (const p of live) {
-      const root = findRoot(p);
-      const quiet = !root.sweepClosed
+    for (const r of roots) {
+      if (r.parent !== r) continue; // joined another flow: that flow's root stands for it
+      const quiet = !r.flowClosed
         ? this.options.flowIdleNs
-        : hasHandshake(p.protocol)
+        : hasHandshake(r.protocol)
           ? 2 * this.options.windowNs + 1e9
           : this.options.answeredIdleNs;
-      if (!all && root.sweepLast > tc - quiet) {
-        live[kept++] = p;
-        continue;
-      }
-      p.retired = true;
-      this.index[p.capture].deleteIf(p);
-      if (root.sweepMembers === null) done.push((root.sweepMembers = []));
-      root.sweepMembers.push(p);
+      if (!all && r.flowLast > tc - quiet) roots[kept++] = r;
+      else done.push(this.takeMembers(r));
     }
-    live.length = kept;
-    for (const members of done) findRoot(members[0]).sweepMembers = null;
+    roots.length = kept;
     if (done.length === 0) return;
+    // Flows in order of their first perspective, as they were created.
+    done.sort((x, y) => x[0].serial - y[0].serial);
     this.retire(done);
     // Built and handed over: nothing refers to these any more but the recent-perspective caches,
     // where a stand-in that never matches takes their place (a recycled one could match again).
     for (const recent of this.recent)
       for (let i = 0; i < recent.length; i++) if (recent[i].retired) recent[i] = RETIRED;
     for (const members of done) for (const p of members) this.freePerspectives.push(p);
+  }
+
+  /** A finished flow's members, in order of creation, taken out of the tuple index. */
+  private takeMembers(root: PerspectiveState): PerspectiveState[] {
+    const members: PerspectiveState[] = [];
+    let p = root;
+    do {
+      p.retired = true;
+      this.index[p.capture].deleteIf(p);
+      // Insertion by serial: a ring of a dozen, mostly in order already.
+      let j = members.length;
+      members.push(p);
+      while (j > 0 && members[j - 1].serial > p.serial) {
+        members[j] = members[j - 1];
+        j--;
+      }
+      members[j] = p;
+      p = p.ringNext;
+    } while (p !== root);
+    return members;
   }
 
   private closeGroup(order: Int32Array, n: number, ambiguous: boolean): void {

@@ -110,11 +110,16 @@ export class PerspectiveState {
 
   /** Handed over in a finished flow: the index no longer finds it. */
   retired = false;
-  /** Scratch for the retire sweep, on roots: which sweep, latest activity, closed, members. */
-  sweep = 0;
-  sweepLast = -Infinity;
-  sweepClosed = false;
-  sweepMembers: PerspectiveState[] | null = null;
+  /** Order of creation (the engine's count): flows and their members are handed over in it. */
+  serial = 0;
+  /** The next member of this perspective's flow: a flow's members form a ring (see union). */
+  ringNext: PerspectiveState = this;
+  /**
+   * Kept on roots for the whole flow, so the retire sweep visits flows rather than perspectives:
+   * the latest packet of any member (reference clock) and whether any member saw it close.
+   */
+  flowLast = -Infinity;
+  flowClosed = false;
 
   // What the perspective is; set by init(): the object is pooled and reused once retired (its
   // state lives for seconds, long enough to be copied by every young-generation collection).
@@ -181,10 +186,10 @@ export class PerspectiveState {
     this.reqDir = this.roleRank = 0;
     this.firstReqTc = NaN;
     this.retired = false;
-    this.sweep = 0;
-    this.sweepLast = -Infinity;
-    this.sweepClosed = false;
-    this.sweepMembers = null;
+    this.serial = 0;
+    this.ringNext = this;
+    this.flowLast = -Infinity;
+    this.flowClosed = false;
     return this;
   }
 
@@ -356,7 +361,26 @@ export function union(x: PerspectiveState, dx: number, y: PerspectiveState, dy: 
     ry.parity = px ^ py ^ want;
     if (rx.rank === ry.rank) rx.rank++;
   }
+  // The flow's summary moves to the new root, and the two member rings become one (swapping one
+  // link of each splices two cycles).
+  const root = rx.parent === rx ? rx : ry;
+  root.flowLast = Math.max(rx.flowLast, ry.flowLast);
+  root.flowClosed = rx.flowClosed || ry.flowClosed;
+  const next = rx.ringNext;
+  rx.ringNext = ry.ringNext;
+  ry.ringNext = next;
   return true;
+}
+
+/**
+ * Has `p` seen its flow end? TCP and SCTP: a reset, or a close each way. Others: an answer (a
+ * packet each way).
+ */
+export function sawEnd(p: PerspectiveState): boolean {
+  const s = p.stat;
+  if (p.protocol === 6 || p.protocol === 132)
+    return s[S_RST] + s[S_RST + 1] > 0 || (s[S_FIN] > 0 && s[S_FIN + 1] > 0);
+  return s[S_PACKETS] > 0 && s[S_PACKETS + 1] > 0;
 }
 
 /** Are two perspectives already known to belong to different flows? (Both must be joined.) */
