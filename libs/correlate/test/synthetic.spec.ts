@@ -253,3 +253,65 @@ describe('identical packets from two clients at once', () => {
     }
   });
 });
+
+describe('finished flows', () => {
+  it('are handed over whole, in order, while later traffic is still being read', async () => {
+    // Three connections 10 s apart: a closed one is retired a few seconds after its last packet,
+    // so the first two reach onFlow before the captures are read to the end.
+    const conns: Connection[] = [0, 1, 2].map((i) => ({
+      client: ['10.244.0.5', 50000 + i],
+      service: SERVICE,
+      backend: PODS[i],
+      start: T0 + BigInt(i) * 10_000_000_000n,
+      isn: 1000 + i * 7919,
+    }));
+    const shape = (f: Flow) => ({
+      client: f.client,
+      backend: f.backend,
+      state: f.state,
+      translations: f.translations.map((t) => [t.kind, t.direction, t.capture]),
+      perspectives: f.perspectives.map((p) => [p.capture, p.direction, p.src, p.dst, p.packets]),
+    });
+    const alone = await Promise.all(
+      conns.map(async (c) =>
+        shape(correlate(await captures(SINGLE_NODE, simulate(SINGLE_NODE, [c]))).flows[0]),
+      ),
+    );
+
+    // The time of the packet read last (the bootstrap pass reads ahead first; the main pass
+    // starts over from the beginning).
+    let readAt = 0n;
+    const handedOver: { flow: Flow; readAt: bigint }[] = [];
+    const timed = (await captures(SINGLE_NODE, simulate(SINGLE_NODE, conns))).map((c) => ({
+      ...c,
+      packets: function* () {
+        for (const p of c.packets()) {
+          readAt = BigInt(p.tsSec) * 1_000_000_000n + BigInt(p.tsNsec);
+          yield p;
+        }
+      },
+    }));
+    const result = correlate(timed, { onFlow: (flow) => handedOver.push({ flow, readAt }) });
+
+    expect(result.flowCount).toBe(3);
+    expect(result.flows).toEqual([]);
+    expect(handedOver.map((h) => shape(h.flow))).toEqual(alone);
+    // Whole: every capture point's perspective, both ways, and the backend behind the DNAT.
+    const points = SINGLE_NODE.captures.map((c) => c.id).sort();
+    handedOver.forEach(({ flow }, i) => {
+      expect(flow.backend).toBe(ep(conns[i].backend));
+      expect(flow.state).toBe('CLOSED');
+      for (const direction of ['request', 'reply']) {
+        const seenAt = flow.perspectives.filter((p) => p.direction === direction).map((p) => p.capture);
+        expect([...new Set(seenAt)].sort(), direction).toEqual(points);
+      }
+      expect(flow.translations.some((t) => t.kind === 'DNAT' && t.direction === 'request')).toBe(true);
+    });
+    // Each closed connection is handed over when the next one's first packets are read.
+    expect(handedOver[0].readAt).toBeGreaterThanOrEqual(conns[1].start);
+    expect(handedOver[0].readAt).toBeLessThan(conns[2].start);
+    expect(handedOver[1].readAt).toBeGreaterThanOrEqual(conns[2].start);
+    expect(handedOver[1].readAt).toBeLessThan(conns[2].start + 1_000_000_000n);
+    expect(handedOver[2].readAt).toBe(readAt);
+  });
+});
