@@ -12,6 +12,13 @@
 //   adapt      the same + the adapter to correlate's packet view
 //   correlate  correlateAsync over the three files (bootstrap prefix + merge + pairing + flows)
 // and correlation alone is `correlate - adapt`.
+//
+//   node bench/correlate/run.mjs [packets] --instructions
+//
+// also counts each child's instructions under valgrind (cachegrind, no cache simulation; V8
+// with --single-threaded so the collector and compiler run on the counted thread): about 50x
+// slower, but repeatable to about 1% where CPU time on a shared VM swings by a third, so it
+// is the measure to compare two versions by (use about 1,000,000 packets).
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -141,6 +148,39 @@ async function main() {
     `result: ${correlate.flows.toLocaleString('en')} flows, ${correlate.translations.toLocaleString('en')} translations, ` +
       `${correlate.hops.toLocaleString('en')} hops, ` +
       `${correlate.ambiguous} ambiguous, ${correlate.conflicts} conflicts; ${correlate.offsets.join('; ')}`,
+  );
+  if (process.argv.includes('--instructions')) countInstructions(paths);
+}
+
+/** Each child's instruction count (cachegrind's I refs), in billions. */
+function countInstructions(paths) {
+  const count = (mode) => {
+    const r = spawnSync(
+      'valgrind',
+      [
+        '--tool=cachegrind',
+        '--cache-sim=no',
+        '--cachegrind-out-file=/dev/null',
+        process.execPath,
+        '--single-threaded',
+        fileURLToPath(import.meta.url),
+        mode,
+        ...paths,
+      ],
+      { encoding: 'utf8' },
+    );
+    const refs = /I\s+refs:\s+([\d,]+)/.exec(r.stderr ?? '');
+    if (r.error || r.status !== 0 || !refs)
+      throw new Error(`valgrind ${mode} failed (is valgrind installed?): ${r.error ?? r.stderr.slice(-500)}`);
+    return Number(refs[1].replaceAll(',', '')) / 1e9;
+  };
+  const decode = count('--child-decode');
+  const adapt = count('--child-adapt');
+  const correlate = count('--child-correlate');
+  const g = (x) => `${x.toFixed(2)} G`;
+  console.log(
+    `\ninstructions: decode ${g(decode)}, decode + adapt ${g(adapt)}, correlate ${g(correlate)}; ` +
+      `correlation alone ${g(correlate - adapt)} = ${((correlate - adapt) / decode).toFixed(2)}x decoding`,
   );
 }
 
