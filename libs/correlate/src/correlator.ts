@@ -9,7 +9,15 @@ import { fingerprint, fingerprintHigh } from './fingerprint.js';
 import { addInterval, type OffsetInterval } from './clock-offset.js';
 import { PairingWindow } from './pairing.js';
 import { TupleIndex } from './tuple-index.js';
-import { findRoot, PerspectiveState, S_SIGHTINGS, S_UNPAIRED, sawEnd, union } from './perspective.js';
+import {
+  findRoot,
+  hasHandshake,
+  PerspectiveState,
+  S_SIGHTINGS,
+  S_UNPAIRED,
+  sawEnd,
+  union,
+} from './perspective.js';
 import type { SightingArena, SightingInput } from './sighting.js';
 import { PKT_OUTGOING, type CapturePoint, type CorrelatePacket } from './types.js';
 
@@ -340,10 +348,6 @@ export class Correlator {
  * interfaces under two or three tuples, and a few flows interleave. */
 const RECENT = 8;
 
-/** TCP and SCTP: connections that open and close (FIN/SHUTDOWN, RST/ABORT). */
-function hasHandshake(protocol: number): boolean {
-  return protocol === 6 || protocol === 132;
-}
 /** Stands in for retired perspectives in the recent caches: never matches (retired). */
 const RETIRED = new PerspectiveState();
 RETIRED.retired = true;

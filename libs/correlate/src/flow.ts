@@ -4,6 +4,7 @@ import { hash } from 'node:crypto';
 import { communityId } from './community-id.js';
 import { hasPorts, indexName, interfaceName, packetTypeName, protocolName } from './endpoint.js';
 import {
+  hasHandshake,
   parityToRoot,
   type PerspectiveState,
   S_BYTES,
@@ -146,7 +147,7 @@ export function buildFlow(members: PerspectiveState[], ctx: FlowContext): Flow {
 
   let state: FlowState;
   // SCTP associations have TCP's states (perspective.ts maps their chunks onto its counters).
-  if (protocol === 6 || protocol === 132) {
+  if (hasHandshake(protocol)) {
     if (rstReq || rstRep) state = 'RESET';
     else if (finReq && finRep) state = 'CLOSED';
     else if (synAck || (!synReq && replies > 0)) state = 'ESTABLISHED';

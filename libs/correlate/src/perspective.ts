@@ -372,14 +372,18 @@ export function union(x: PerspectiveState, dx: number, y: PerspectiveState, dy: 
   return true;
 }
 
+/** TCP and SCTP: connections that open and close (FIN/SHUTDOWN, RST/ABORT). */
+export function hasHandshake(protocol: number): boolean {
+  return protocol === 6 || protocol === 132;
+}
+
 /**
  * Has `p` seen its flow end? TCP and SCTP: a reset, or a close each way. Others: an answer (a
  * packet each way).
  */
 export function sawEnd(p: PerspectiveState): boolean {
   const s = p.stat;
-  if (p.protocol === 6 || p.protocol === 132)
-    return s[S_RST] + s[S_RST + 1] > 0 || (s[S_FIN] > 0 && s[S_FIN + 1] > 0);
+  if (hasHandshake(p.protocol)) return s[S_RST] + s[S_RST + 1] > 0 || (s[S_FIN] > 0 && s[S_FIN + 1] > 0);
   return s[S_PACKETS] > 0 && s[S_PACKETS + 1] > 0;
 }
 
