@@ -11,16 +11,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CAPTURES, replayPath } from './captures.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { correlateAsync, fileSource } = await import(join(root, 'dist/libs/correlate/src/index.js'));
 const [replays = '547', out] = process.argv.slice(2);
-const CAPTURES = [
-  { file: 'client.pcap', role: 'client', node: 'k8s-compute-01' },
-  { file: 'node-k8s-compute-01.pcap', role: 'node', node: 'k8s-compute-01' },
-  { file: 'node-k8s-compute-02-skewed.pcap', role: 'node', node: 'k8s-compute-02' },
-];
-const path = (c) => join(root, 'bench', 'out', `correlate-${replays}-${c.file}`);
+const path = (c) => replayPath(replays, c);
 if (!existsSync(path(CAPTURES[0])))
   throw new Error(`no ${path(CAPTURES[0])}: run bench/correlate/run.mjs with as many packets first`);
 

@@ -23,16 +23,12 @@ import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CAPTURES, OUT, replayPath } from './captures.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const dist = join(root, 'dist', 'libs');
 const fixture = join(root, '..', 'shared', 'fixtures', 'multi-node', 'multinode-vxlan');
-const CAPTURES = [
-  { file: 'client.pcap', role: 'client', node: 'k8s-compute-01' },
-  { file: 'node-k8s-compute-01.pcap', role: 'node', node: 'k8s-compute-01' },
-  { file: 'node-k8s-compute-02-skewed.pcap', role: 'node', node: 'k8s-compute-02' },
-];
 const CLIENT = [10, 233, 64, 94];
 const REPLAY_PERIOD_NS = 20_000_000;
 /** A whole second before the fixture's first packet. */
@@ -98,14 +94,13 @@ function report(fields, started) {
 async function main() {
   const target = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 3_000_000);
   if (!existsSync(join(dist, 'correlate/src/index.js'))) throw new Error('run `npm run build` first');
-  const out = join(root, 'bench', 'out');
-  mkdirSync(out, { recursive: true });
+  mkdirSync(OUT, { recursive: true });
   const templates = await Promise.all(CAPTURES.map((c) => readTemplate(join(fixture, c.file))));
   const perReplay = templates.reduce((n, t) => n + t.length, 0);
   const replays = Math.ceil(target / perReplay);
   const paths = [];
   for (let i = 0; i < CAPTURES.length; i++) {
-    const path = join(out, `correlate-${replays}-${CAPTURES[i].file}`);
+    const path = replayPath(replays, CAPTURES[i]);
     if (!existsSync(path)) await writeReplays(path, templates[i], replays);
     paths.push(path);
   }
