@@ -105,12 +105,13 @@ export class DecodeAdapter {
   private link(d: DecodedPacket, o: CorrelatePacket): void {
     o.pktType = d.packetType;
     o.ifIndex = d.ifIndex;
-    o.ifName = d.ifIndex >= 0 ? (this.interfaces?.[d.ifIndex] ?? null) : null;
+    // An empty name is no name: the index's `if<N>` stands in for it everywhere.
+    o.ifName = d.ifIndex >= 0 ? this.interfaces?.[d.ifIndex] || null : null;
     const iface = d.interface;
     if (d.ifIndex < 0 && iface !== null && iface.name !== null && iface.name !== 'any') {
       // pcapng with one interface block per interface: its id stands in for the index.
       o.ifIndex = iface.index;
-      o.ifName = iface.name;
+      o.ifName = iface.name || null;
     }
     if (o.pktType < 0 && d.epbFlags & 3) o.pktType = (d.epbFlags & 3) === 1 ? PKT_HOST : PKT_OUTGOING;
   }

@@ -415,7 +415,8 @@ function interfacesOf(p: PerspectiveState, d: number): InterfaceCount[] {
   for (let i = 0; i < end; i += 4) {
     if (f[i + 2] !== d) continue;
     list[k++] = {
-      name: p.ifNames[i >> 2] ?? indexName(f[i]),
+      // '' is no name, as in interfaceName(): a sighting and its interface count agree.
+      name: p.ifNames[i >> 2] || indexName(f[i]),
       type: packetTypeName(f[i + 1]),
       packets: smallInt(f[i + 3]),
     };

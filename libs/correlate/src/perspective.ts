@@ -386,8 +386,3 @@ export function sawEnd(p: PerspectiveState): boolean {
   if (hasHandshake(p.protocol)) return s[S_RST] + s[S_RST + 1] > 0 || (s[S_FIN] > 0 && s[S_FIN + 1] > 0);
   return s[S_PACKETS] > 0 && s[S_PACKETS + 1] > 0;
 }
-
-/** Are two perspectives already known to belong to different flows? (Both must be joined.) */
-export function sameFlow(x: PerspectiveState, y: PerspectiveState): boolean {
-  return findRoot(x) === findRoot(y);
-}

@@ -315,3 +315,38 @@ describe('finished flows', () => {
     expect(handedOver[2].readAt).toBe(readAt);
   });
 });
+
+describe('interface names', () => {
+  it('names an interface the snapshot left blank by its index, in counts and sightings alike', async () => {
+    const { pcapFile } = await import('./helpers/pcap-writer.js');
+    const { decodeFile } = await import('#decode');
+    const { decodedSource } = await import('../src/decode-adapter.js');
+    const payload = new Uint8Array(24).fill(3);
+    const udp = (t: bigint, ifIndex: number, pktType: number, src: Endpoint, dst: Endpoint) => ({
+      t: T0 + t,
+      ifIndex,
+      pktType,
+      src: src[0],
+      sport: src[1],
+      dst: dst[0],
+      dport: dst[1],
+      protocol: 'udp' as const,
+      ipId: 7,
+      payload,
+    });
+    const pod: Endpoint = ['10.244.0.5', 40000];
+    const peer: Endpoint = ['10.244.1.9', 53];
+    // Index 4 has a name, index 6 an empty one (as a blank `ip addr` line or pcapng if_name gives).
+    const node = [udp(5_000n, 4, 3, pod, peer), udp(9_000n, 6, 4, pod, peer)];
+    const result = correlate([
+      {
+        point: { id: 'node', role: 'node', node: 'n1', interfaces: { 4: 'veth-a', 6: '' } },
+        packets: decodedSource(await decodeFile([pcapFile(node)]), { interfaces: { 4: 'veth-a', 6: '' } }),
+      },
+    ]);
+    expect(result.flows).toHaveLength(1);
+    const [seen] = result.flows[0].perspectives;
+    expect(seen.interfaces.map((i) => i.name).sort()).toEqual(['if6', 'veth-a']);
+    expect(seen.sightings.map((s) => s.interface).sort()).toEqual(['if6', 'veth-a']);
+  });
+});
