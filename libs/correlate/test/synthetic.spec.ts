@@ -43,6 +43,38 @@ function expectFound(result: CorrelationResult, c: Connection): Flow {
   return flow;
 }
 
+/** A UDP packet for pcapFile(): `t` ns after T0, on interface `ifIndex` with a Linux packet type. */
+function udp(
+  t: bigint,
+  ifIndex: number,
+  pktType: number,
+  src: Endpoint,
+  dst: Endpoint,
+  ipId: number,
+  payload: Uint8Array,
+) {
+  return {
+    t: T0 + t,
+    ifIndex,
+    pktType,
+    src: src[0],
+    sport: src[1],
+    dst: dst[0],
+    dport: dst[1],
+    protocol: 'udp' as const,
+    ipId,
+    payload,
+  };
+}
+
+/** Packets written as a pcap, read back and decoded, as one capture point's packet source. */
+async function decodedCapture(packets: ReturnType<typeof udp>[], interfaces: Record<number, string> = {}) {
+  const { pcapFile } = await import('./helpers/pcap-writer.js');
+  const { decodeFile } = await import('#decode');
+  const { decodedSource } = await import('../src/decode-adapter.js');
+  return decodedSource(await decodeFile([pcapFile(packets)]), { interfaces });
+}
+
 describe('synthetic captures', () => {
   it('pairs IPv6 through DNAT', async () => {
     const c: Connection = {
@@ -209,40 +241,27 @@ describe('identical packets from two clients at once', () => {
   it('reports the pairing as ambiguous instead of guessing', async () => {
     // Two pods send byte-identical DNS queries (IP ID 0) 10 µs apart; the node DNATs both to
     // the same backend. Nothing tells which post-DNAT packet is whose.
-    const { pcapFile } = await import('./helpers/pcap-writer.js');
-    const { decodeFile } = await import('#decode');
-    const { decodedSource } = await import('../src/decode-adapter.js');
     const payload = new Uint8Array(40).fill(7);
-    const udp = (t: bigint, ifIndex: number, pktType: number, src: Endpoint, dst: Endpoint) => ({
-      t: T0 + t,
-      ifIndex,
-      pktType,
-      src: src[0],
-      sport: src[1],
-      dst: dst[0],
-      dport: dst[1],
-      protocol: 'udp' as const,
-      ipId: 0,
-      payload,
-    });
+    const query = (t: bigint, ifIndex: number, pktType: number, src: Endpoint, dst: Endpoint) =>
+      udp(t, ifIndex, pktType, src, dst, 0, payload);
     const a: Endpoint = ['10.244.0.5', 5353];
     const b: Endpoint = ['10.244.0.6', 5353];
     const dns: Endpoint = ['10.244.1.53', 53];
     const vip: Endpoint = ['10.96.0.10', 53];
     const files = {
-      a: [udp(0n, 2, 4, a, vip)],
-      b: [udp(10_000n, 2, 4, b, vip)],
+      a: [query(0n, 2, 4, a, vip)],
+      b: [query(10_000n, 2, 4, b, vip)],
       node: [
-        udp(5_000n, 4, 3, a, vip),
-        udp(15_000n, 5, 3, b, vip),
-        udp(30_000n, 7, 4, a, dns),
-        udp(40_000n, 7, 4, b, dns),
+        query(5_000n, 4, 3, a, vip),
+        query(15_000n, 5, 3, b, vip),
+        query(30_000n, 7, 4, a, dns),
+        query(40_000n, 7, 4, b, dns),
       ],
     };
     const captures = await Promise.all(
       Object.entries(files).map(async ([id, packets]) => ({
         point: { id, role: (id === 'node' ? 'node' : 'client') as 'node' | 'client', node: 'n1' },
-        packets: decodedSource(await decodeFile([pcapFile(packets)])),
+        packets: await decodedCapture(packets),
       })),
     );
     const result = correlate(captures);
@@ -318,30 +337,16 @@ describe('finished flows', () => {
 
 describe('interface names', () => {
   it('names an interface the snapshot left blank by its index, in counts and sightings alike', async () => {
-    const { pcapFile } = await import('./helpers/pcap-writer.js');
-    const { decodeFile } = await import('#decode');
-    const { decodedSource } = await import('../src/decode-adapter.js');
     const payload = new Uint8Array(24).fill(3);
-    const udp = (t: bigint, ifIndex: number, pktType: number, src: Endpoint, dst: Endpoint) => ({
-      t: T0 + t,
-      ifIndex,
-      pktType,
-      src: src[0],
-      sport: src[1],
-      dst: dst[0],
-      dport: dst[1],
-      protocol: 'udp' as const,
-      ipId: 7,
-      payload,
-    });
     const pod: Endpoint = ['10.244.0.5', 40000];
     const peer: Endpoint = ['10.244.1.9', 53];
     // Index 4 has a name, index 6 an empty one (as a blank `ip addr` line or pcapng if_name gives).
-    const node = [udp(5_000n, 4, 3, pod, peer), udp(9_000n, 6, 4, pod, peer)];
+    const node = [udp(5_000n, 4, 3, pod, peer, 7, payload), udp(9_000n, 6, 4, pod, peer, 7, payload)];
+    const interfaces = { 4: 'veth-a', 6: '' };
     const result = correlate([
       {
-        point: { id: 'node', role: 'node', node: 'n1', interfaces: { 4: 'veth-a', 6: '' } },
-        packets: decodedSource(await decodeFile([pcapFile(node)]), { interfaces: { 4: 'veth-a', 6: '' } }),
+        point: { id: 'node', role: 'node', node: 'n1', interfaces },
+        packets: await decodedCapture(node, interfaces),
       },
     ]);
     expect(result.flows).toHaveLength(1);
