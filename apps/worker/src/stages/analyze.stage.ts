@@ -1,10 +1,11 @@
 import type { Job } from 'bullmq';
 import { buildAddressBook, buildDataplaneModel, interfaceNames, type ParsedSnapshot } from '#cluster';
-import { correlateAsync, fileSource, type CapturePoint } from '#correlate';
+import { correlateAsync, fileSource, type CapturePoint, type CorrelateCapture } from '#correlate';
 import { diagnose } from '#diagnose';
 import type { AnalyzeJobData, DecodeJobResult } from '#jobs';
 import type {
   AnalysesRepository,
+  Capture,
   CapturesRepository,
   ResultsRepository,
   SnapshotsRepository,
@@ -60,10 +61,7 @@ export async function analyzeStage(
     };
   });
   const correlation = await correlateAsync(
-    captures.map((capture, i) => ({
-      point: points[i],
-      packets: fileSource(deps.storage.path(capture.storagePath), points[i]),
-    })),
+    captures.map((capture, i) => storedCapture(capture, points[i], deps.storage)),
     {
       addressBook,
       onProgress: (fraction) => correlating.update(fraction),
@@ -102,6 +100,23 @@ export async function analyzeStage(
   };
   await deps.analyses.markSucceeded(analysisId, summary, counts);
   return counts;
+}
+
+/**
+ * A stored capture as correlate's input. The packet count the decode stage stored is what lets
+ * correlate report progress: without it, the analysis would sit at the start of this stage
+ * until correlation ended.
+ */
+export function storedCapture(
+  capture: Pick<Capture, 'storagePath' | 'packetCount'>,
+  point: CapturePoint,
+  storage: Pick<UploadStorage, 'path'>,
+): CorrelateCapture<ReturnType<typeof fileSource>> {
+  return {
+    point,
+    packets: fileSource(storage.path(capture.storagePath), point),
+    packetCount: capture.packetCount ?? undefined,
+  };
 }
 
 function tally(values: string[]): Record<string, number> {
