@@ -119,4 +119,27 @@ export function addInterval(
   let list = pairs.get(key);
   if (list === undefined) pairs.set(key, (list = []));
   list.push({ lo: Math.min(d1, d2), hi: Math.max(d1, d2) });
+  if (list.length >= 2 * INTERVALS_KEPT) keepNarrowest(list, INTERVALS_KEPT);
+}
+
+/**
+ * Brackets kept per domain pair: one per exchange seen in both domains would grow with the
+ * capture. Past twice this many, the narrowest are kept: a valid bracket contains the offset
+ * however narrow, so the narrow ones decide both the estimate and its spread, while a wrong
+ * pairing's bracket lands anywhere and rarely where the narrow valid ones overlap.
+ */
+export const INTERVALS_KEPT = 1 << 16;
+
+/** Keeps the `n` narrowest intervals, in their order of arrival (ties: the earlier). */
+function keepNarrowest(list: OffsetInterval[], n: number): void {
+  const widths = list.map((iv) => iv.hi - iv.lo);
+  const cut = widths.slice().sort((a, b) => a - b)[n - 1];
+  let below = 0;
+  for (const w of widths) if (w < cut) below++;
+  let atCut = n - below;
+  let kept = 0;
+  for (let i = 0; i < list.length; i++) {
+    if (widths[i] < cut || (widths[i] === cut && atCut-- > 0)) list[kept++] = list[i];
+  }
+  list.length = kept;
 }

@@ -109,6 +109,8 @@ class Run {
   private spread: number[] = [];
   private fine: DomainOffsets | null = null;
   private readonly intervals = new Map<number, OffsetInterval[]>();
+  /** Brackets added so far (the lists keep only the narrowest), and how many at the last estimate. */
+  private added = 0;
   private refinedAt = 0;
   private readonly flows: Flow[] = [];
   private flowCount = 0;
@@ -212,9 +214,9 @@ class Run {
   private retire(batch: PerspectiveState[][]): void {
     const offset = (d: number) => this.offset[d];
     for (const members of batch) requestDirections(members, offset);
-    for (const members of batch) addFlowIntervals(this.intervals, members);
+    for (const members of batch) this.added += addFlowIntervals(this.intervals, members);
     // Re-estimate as brackets double (each estimate sorts them all), and once more at the end.
-    if (this.intervalCount() >= 2 * this.refinedAt) this.refineOffsets();
+    if (this.added > this.refinedAt && this.added >= 2 * this.refinedAt) this.refineOffsets();
     batch.forEach((members) => {
       const flow = buildFlow(members, this.ctx!);
       this.flowCount++;
@@ -228,14 +230,8 @@ class Run {
     });
   }
 
-  private intervalCount(): number {
-    let n = 0;
-    for (const list of this.intervals.values()) n += list.length;
-    return n;
-  }
-
   private refineOffsets(): void {
-    this.refinedAt = Math.max(1, this.intervalCount());
+    this.refinedAt = this.added;
     const coarse = this.coarse!;
     const fine = resolveDomains(this.domainNames.length, this.reference, this.intervals);
     this.fine = fine;
@@ -247,7 +243,7 @@ class Run {
 
   finish(engine: Correlator): CorrelationResult {
     engine.flush();
-    if (this.intervalCount() > this.refinedAt) this.refineOffsets();
+    if (this.added > this.refinedAt) this.refineOffsets();
     const coarse = this.coarse!;
     const fine = this.fine;
     this.flows.sort((x, y) => compareNs(x.firstNs, y.firstNs) || (x.id < y.id ? -1 : 1));

@@ -358,7 +358,7 @@ const RETIRE_EVERY_NS = 2e9;
  * Offset intervals from one flow seen in two domains: one request and one reply packet bracket
  * the offset. Members' request directions (reqDir) must be set.
  */
-export function addFlowIntervals(pairs: Map<number, OffsetInterval[]>, members: PerspectiveState[]): void {
+export function addFlowIntervals(pairs: Map<number, OffsetInterval[]>, members: PerspectiveState[]): number {
   // The first delta per domain pair and direction, in order of first appearance: [key, delta]
   // pairs in scratch arrays (a flow crosses a couple of domain pairs: a scan beats two Maps).
   const req = REQ;
@@ -377,10 +377,14 @@ export function addFlowIntervals(pairs: Map<number, OffsetInterval[]>, members: 
       if (find(target, key) < 0) target.push(key, delta);
     }
   }
+  let added = 0;
   for (let i = 0; i < req.length; i += 2) {
     const j = find(rep, req[i]);
-    if (j >= 0) addInterval(pairs, Math.floor(req[i] / 65536), req[i] % 65536, req[i + 1], rep[j + 1]);
+    if (j < 0) continue;
+    addInterval(pairs, Math.floor(req[i] / 65536), req[i] % 65536, req[i + 1], rep[j + 1]);
+    added++;
   }
+  return added;
 }
 
 const REQ: number[] = [];

@@ -1,7 +1,13 @@
 // The small pieces on their own: fingerprint, clock-offset brackets, Community ID, time text.
 import { communityId as decodeCommunityId } from '#decode';
 import { describe, expect, it } from 'vitest';
-import { estimatePair, resolveDomains, addInterval, type OffsetInterval } from '../src/clock-offset.js';
+import {
+  addInterval,
+  estimatePair,
+  INTERVALS_KEPT,
+  resolveDomains,
+  type OffsetInterval,
+} from '../src/clock-offset.js';
 import { communityId } from '../src/community-id.js';
 import { emptyPacket } from '../src/decode-adapter.js';
 import { fingerprint, fingerprintHigh } from '../src/fingerprint.js';
@@ -59,6 +65,33 @@ describe('clock offsets', () => {
     const r = resolveDomains(3, 0, pairs);
     expect(r.offset).toEqual([0, 1.5e9, 2e9]);
     expect(r.spread).toEqual([0, 14, 10]);
+  });
+});
+
+describe('clock offset brackets over a long capture', () => {
+  it('keeps a bounded number per domain pair and still finds the offset', () => {
+    // Exchanges whose brackets contain the true offset (1000 ns) with random transit both ways,
+    // and one in ten a wrong pairing's bracket anywhere: more than twice what is kept.
+    let seed = 12345;
+    const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const pairs = new Map<number, OffsetInterval[]>();
+    const all: OffsetInterval[] = [];
+    for (let i = 0; i < 2 * INTERVALS_KEPT + 50_000; i++) {
+      const wrong = i % 10 === 9;
+      const start = random() * 1e7;
+      const request = wrong ? start : 1050 + random() * 1e6;
+      const reply = wrong ? start + random() * 1e5 : 950 - random() * 1e6;
+      addInterval(pairs, 0, 1, request, reply);
+      all.push({ lo: Math.min(request, reply), hi: Math.max(request, reply) });
+    }
+    const kept = pairs.get(1)!;
+    expect(kept.length).toBeLessThan(2 * INTERVALS_KEPT);
+    const bounded = estimatePair(kept)!;
+    const whole = estimatePair(all)!;
+    expect(Math.abs(bounded.offset - 1000)).toBeLessThanOrEqual(bounded.spread);
+    expect(Math.abs(whole.offset - 1000)).toBeLessThanOrEqual(whole.spread);
+    // The narrow brackets decide the bound: keeping only those loosens it little.
+    expect(bounded.spread).toBeLessThan(2 * whole.spread);
   });
 });
 
