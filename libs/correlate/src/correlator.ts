@@ -100,7 +100,10 @@ export class Correlator {
     this.ignored = points.map(() => 0);
     this.pairing = new PairingWindow(
       { windowNs: options.windowNs, ambiguityNs: 1e6, unknownInterfaceDupNs: 1e6, uncertainty },
-      (order, n, ambiguous) => this.closeGroup(order, n, ambiguous),
+      (order, n, ambiguous) => {
+        this.closeGroup(order, n, ambiguous);
+        this.release(order, n);
+      },
     );
   }
 
@@ -186,10 +189,11 @@ export class Correlator {
     this.sightings++;
     ps.stat[S_SIGHTINGS + dir]++;
     ps.countInterface(p, dir);
+    // The flow's summary for the retire sweep, on its root.
+    const root = findRoot(ps);
+    root.flowOpen++;
     if (!this.pairing.seenBefore(group, ps)) {
       ps.countPacket(p, dir, t);
-      // The flow's summary for the retire sweep, on its root.
-      const root = findRoot(ps);
       if (tc > root.flowLast) root.flowLast = tc;
       if (!root.flowClosed && sawEnd(ps)) root.flowClosed = true;
     }
@@ -254,7 +258,7 @@ export class Correlator {
         : hasHandshake(r.protocol)
           ? 2 * this.options.windowNs + 1e9
           : this.options.answeredIdleNs;
-      if (!all && r.flowLast > tc - quiet) roots[kept++] = r;
+      if (!all && (r.flowOpen > 0 || r.flowLast > tc - quiet)) roots[kept++] = r;
       else done.push(this.takeMembers(r));
     }
     roots.length = kept;
@@ -287,6 +291,12 @@ export class Correlator {
       p = p.ringNext;
     } while (p !== root);
     return members;
+  }
+
+  /** A closed group's sightings no longer hold their flows live (after closeGroup joined them). */
+  private release(order: Int32Array, n: number): void {
+    const P = this.pairing.sightings.p;
+    for (let i = 0; i < n; i++) findRoot(P[order[i]]).flowOpen--;
   }
 
   private closeGroup(order: Int32Array, n: number, ambiguous: boolean): void {
@@ -404,7 +414,7 @@ function matches(
   dport: number,
   p: CorrelatePacket,
 ): boolean {
-  if (ps.protocol !== protocol || ps.tunnel !== p.tunnel || ps.retired) return false;
+  if (ps.protocol !== protocol || ps.tunnel !== p.tunnel || ps.retired || ps.superseded) return false;
   if (
     p.tunnel !== 0 &&
     (ps.vni !== p.vni ||

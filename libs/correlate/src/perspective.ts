@@ -120,6 +120,13 @@ export class PerspectiveState {
    */
   flowLast = -Infinity;
   flowClosed = false;
+  /**
+   * On roots: the flow's sightings still in open pairing groups. A flow with any is not retired:
+   * closing their groups may still join it to others, and its objects must not be recycled first.
+   */
+  flowOpen = 0;
+  /** Its tuple was taken over by a newer perspective (port reuse): the recent caches skip it. */
+  superseded = false;
 
   // What the perspective is; set by init(): the object is pooled and reused once retired (its
   // state lives for seconds, long enough to be copied by every young-generation collection).
@@ -190,6 +197,8 @@ export class PerspectiveState {
     this.ringNext = this;
     this.flowLast = -Infinity;
     this.flowClosed = false;
+    this.flowOpen = 0;
+    this.superseded = false;
     return this;
   }
 
@@ -366,6 +375,7 @@ export function union(x: PerspectiveState, dx: number, y: PerspectiveState, dy: 
   const root = rx.parent === rx ? rx : ry;
   root.flowLast = Math.max(rx.flowLast, ry.flowLast);
   root.flowClosed = rx.flowClosed || ry.flowClosed;
+  root.flowOpen = rx.flowOpen + ry.flowOpen;
   const next = rx.ringNext;
   rx.ringNext = ry.ringNext;
   ry.ringNext = next;

@@ -60,6 +60,8 @@ export class TupleIndex {
     for (let q = head; q !== null; prev = q, q = q.indexNext) {
       if (sameTuple(p, q)) {
         this.unlink(q, prev);
+        // Still live in its flow, but the tuple's packets are p's now: lookups anywhere must agree.
+        q.superseded = true;
         break;
       }
     }

@@ -2,7 +2,7 @@
 // pairing window still holds their packets, a port reused while the old connection is live, the
 // clock estimate from a single late bracket, and ICMP errors sent the request's way.
 import { describe, expect, it } from 'vitest';
-import { correlate, type CorrelatePacket } from '../src/index.js';
+import { correlate, type CorrelatePacket, type CorrelationResult } from '../src/index.js';
 import { emptyPacket } from '../src/decode-adapter.js';
 
 const T0 = 1_795_759_897;
@@ -44,9 +44,139 @@ function udp(
   });
 }
 
+function tcp(
+  t: number,
+  src: string,
+  srcPort: number,
+  dst: string,
+  dstPort: number,
+  flags: number,
+  seq: number,
+  ack: number,
+  id: number,
+  len = 0,
+) {
+  return pkt(t, {
+    protocol: 6,
+    src,
+    srcPort,
+    dst,
+    dstPort,
+    tcpFlags: flags,
+    seq,
+    ack,
+    window: 100,
+    ipId: id,
+    payloadLength: len,
+    payloadHash: len ? seq : 0,
+  });
+}
+
 function capture(id: string, role: 'client' | 'node' | 'backend', node: string, packets: CorrelatePacket[]) {
   return { point: { id, role, node }, packets: () => packets };
 }
+
+/** Flows as `client > service via backend: translations`, for comparing whole results. */
+function summary(r: CorrelationResult): string[] {
+  return r.flows.map(
+    (f) =>
+      `${f.client} > ${f.service} via ${f.backend}: ${f.translations.map((t) => `${t.direction} ${t.kind}`).join(', ')}`,
+  );
+}
+
+describe('flows still in the pairing window', () => {
+  // A DNAT'd DNS exchange seen at the client and the backend, then unrelated traffic once a second.
+  const client = [
+    udp(0, '10.0.0.1', 5000, '10.96.0.10', 53, 100),
+    udp(2e6, '10.96.0.10', 53, '10.0.0.1', 5000, 200),
+  ];
+  const later = Array.from({ length: 40 }, (_, i) =>
+    udp(1e9 * (i + 1), '10.9.9.9', 1000 + i, '10.9.9.8', 9, 1000 + i),
+  );
+  const backend = [
+    udp(1e6, '10.0.0.1', 5000, '10.244.1.5', 53, 100),
+    udp(1.5e6, '10.244.1.5', 53, '10.0.0.1', 5000, 200),
+    ...later,
+  ];
+  const run = (windowNs: bigint) =>
+    correlate([capture('c', 'client', 'n1', client), capture('b', 'backend', 'n1', backend)], {
+      pairingWindowNs: windowNs,
+    });
+
+  it('are not retired before their groups close, whatever the window', () => {
+    // A 15 s window outlasts the 10 s an answered exchange waits before it is retired.
+    const wide = run(15_000_000_000n);
+    expect(summary(wide)).toEqual(summary(run(1_000_000_000n)));
+    const dns = wide.flows.filter((f) => f.client === '10.0.0.1:5000');
+    expect(dns).toHaveLength(1);
+    expect(dns[0].backend).toBe('10.244.1.5:53');
+    expect(dns[0].translations.map((t) => `${t.direction} ${t.kind}`)).toEqual([
+      'request DNAT',
+      'reply SNAT',
+    ]);
+    // The unrelated packets stay flows of their own, nothing invented between them.
+    const others = wide.flows.filter((f) => f.client.startsWith('10.9.9.9:'));
+    expect(others).toHaveLength(40);
+    for (const f of others) expect(f.translations).toEqual([]);
+    expect(wide.conflicts).toBe(0);
+  });
+
+  it('keep their packets when a capture clock steps back', () => {
+    // One node capture: the clock jumps 70 s back for a DNAT'd packet (seen on two interfaces),
+    // then returns. The step must not hand its recycled perspectives to the flows after it.
+    const node = [
+      udp(100e9, '10.1.1.1', 1, '10.1.1.2', 9, 1, 3),
+      udp(101.5e9, '10.1.1.1', 2, '10.1.1.2', 9, 2, 3),
+      udp(30e9, '10.0.0.1', 5000, '10.96.0.10', 53, 100, 1),
+      udp(30e9 + 1000, '10.0.0.1', 5000, '10.244.1.5', 53, 100, 2),
+      udp(102.1e9, '10.1.1.1', 3, '10.1.1.2', 9, 3, 3),
+      udp(102.2e9, '10.2.2.2', 7000, '10.3.3.3', 80, 4, 3),
+      udp(102.3e9, '10.4.4.4', 8000, '10.5.5.5', 443, 5, 3),
+      udp(105e9, '10.1.1.1', 4, '10.1.1.2', 9, 6, 3),
+    ];
+    const r = correlate([capture('n', 'node', 'n1', node)]);
+    const lines = summary(r);
+    expect(lines).toContain('10.0.0.1:5000 > 10.96.0.10:53 via 10.244.1.5:53: request DNAT');
+    expect(lines).toContain('10.2.2.2:7000 > 10.3.3.3:80 via null: ');
+    expect(lines).toContain('10.4.4.4:8000 > 10.5.5.5:443 via null: ');
+    expect(r.flows).toHaveLength(7);
+  });
+});
+
+describe('a port reused while the old connection is still live', () => {
+  const C = '10.0.0.1';
+  const S = '10.0.0.2';
+  const run = (noise: boolean) => {
+    const packets = [
+      tcp(0, C, 4000, S, 80, 2, 1000, 0, 1),
+      tcp(1e6, S, 80, C, 4000, 18, 9000, 1001, 2),
+      tcp(2e6, C, 4000, S, 80, 16, 1001, 9001, 3),
+      tcp(3e6, C, 4000, S, 80, 24, 1001, 9001, 4, 10),
+      tcp(4e6, S, 80, C, 4000, 16, 9001, 1011, 5),
+      // A new SYN on the same tuple, reset at once: it takes the tuple over.
+      tcp(1e9, C, 4000, S, 80, 2, 555555, 0, 6),
+      tcp(1.001e9, S, 80, C, 4000, 20, 0, 555556, 7),
+    ];
+    // Unrelated SYNs push the first connection out of the engine's recent-perspective cache.
+    if (noise)
+      for (let i = 0; i < 10; i++)
+        packets.push(tcp(2e9 + i * 1e6, `10.1.0.${i + 1}`, 5000, S, 443, 2, 7 + i, 0, 100 + i));
+    packets.push(tcp(4.5e9, '10.9.9.9', 1, S, 22, 2, 42, 0, 99));
+    // After the reset connection was retired: more data on the tuple.
+    packets.push(tcp(5e9, C, 4000, S, 80, 24, 1011, 9001, 8, 10));
+    packets.sort((a, b) => a.tsSec - b.tsSec || a.tsNsec - b.tsNsec);
+    const r = correlate([capture('c', 'client', 'n1', packets)]);
+    return r.flows
+      .filter((f) => f.client === `${C}:4000`)
+      .map((f) => `${f.state} ${f.perspectives.map((p) => `${p.direction}:${p.packets}`).join(' ')}`);
+  };
+
+  it('gives the same flows whatever other traffic passed in between', () => {
+    const quiet = run(false);
+    expect(quiet).toEqual(run(true));
+    expect(quiet).toHaveLength(3);
+  });
+});
 
 describe('clock offsets from brackets found while reading', () => {
   it('uses a bracket that arrives after a flow without one was retired', () => {
