@@ -11,6 +11,7 @@ import {
   S_DUP_ACKS,
   S_FIN,
   S_FIRST,
+  S_ICMP_ERRORS,
   S_LAST,
   S_PACKETS,
   S_RETRANS,
@@ -122,6 +123,7 @@ export function buildFlow(members: PerspectiveState[], ctx: FlowContext): Flow {
   let rstReq = false;
   let rstRep = false;
   let icmpErrors = 0;
+  let replyErrors = 0;
   let replyPackets = 0;
   let ambiguousPairings = 0;
   let retransmissions = -Infinity;
@@ -137,13 +139,15 @@ export function buildFlow(members: PerspectiveState[], ctx: FlowContext): Flow {
     if (p.stat[S_FIN + rep] > 0) finRep = true;
     if (p.stat[S_RST + req] > 0) rstReq = true;
     if (p.stat[S_RST + rep] > 0) rstRep = true;
-    icmpErrors += p.icmpErrors;
+    icmpErrors += p.stat[S_ICMP_ERRORS] + p.stat[S_ICMP_ERRORS + 1];
+    replyErrors += p.stat[S_ICMP_ERRORS + rep];
     replyPackets += p.stat[S_PACKETS + rep];
     ambiguousPairings += p.ambiguous;
     retransmissions = Math.max(retransmissions, p.stat[S_RETRANS] + p.stat[S_RETRANS + 1]);
     duplicateAcks = Math.max(duplicateAcks, p.stat[S_DUP_ACKS] + p.stat[S_DUP_ACKS + 1]);
   }
-  const replies = replyPackets - icmpErrors;
+  // Errors travelling the reply's way were counted as its packets: they are no answer.
+  const replies = replyPackets - replyErrors;
 
   let state: FlowState;
   // SCTP associations have TCP's states (perspective.ts maps their chunks onto its counters).
@@ -399,7 +403,7 @@ function perspectiveOf(p: PerspectiveState, d: number, request: boolean, ctx: Fl
     syn: p.synDir === d ? p.synCount : 0,
     fin: smallInt(p.stat[S_FIN + d]),
     rst: smallInt(p.stat[S_RST + d]),
-    icmpErrors: request ? 0 : p.icmpErrors,
+    icmpErrors: smallInt(p.stat[S_ICMP_ERRORS + d]),
     unpaired: smallInt(p.stat[S_UNPAIRED + d]),
     sightings: sightingsOf(p, d, ctx, firstNs, lastNs),
   };

@@ -51,9 +51,14 @@ export const S_UNPAIRED = 18;
 const S_NEXT_SEQ = 20;
 const S_LAST_ACK = 22;
 const S_LAST_WIN = 24;
+/**
+ * ICMP errors about the flow, by the direction they travel in (also counted as packets there):
+ * usually the reply's, but a client refusing a late answer sends one the request's way.
+ */
+export const S_ICMP_ERRORS = 26;
 
 // prettier-ignore
-const INITIAL_STATS = [0, 0, 0, 0, 0, 0, NaN, NaN, NaN, NaN, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NaN, NaN, NaN, NaN, NaN, NaN];
+const INITIAL_STATS = [0, 0, 0, 0, 0, 0, NaN, NaN, NaN, NaN, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NaN, NaN, NaN, NaN, NaN, NaN, 0, 0];
 
 /** A plain array of doubles: small typed arrays get an off-heap buffer each, costly to collect. */
 function newStats(): number[] {
@@ -78,7 +83,6 @@ export class PerspectiveState {
   synT = NaN;
   synAckT = NaN;
   ackT = NaN;
-  icmpErrors = 0;
   icmpError: { type: number; code: number; from: string } | null = null;
   /** Packets whose pairing was ambiguous (first seen here). */
   ambiguous = 0;
@@ -185,7 +189,6 @@ export class PerspectiveState {
     this.synDir = -1;
     this.synSeq = 0;
     this.synT = this.synAckT = this.ackT = NaN;
-    this.icmpErrors = 0;
     this.icmpError = null;
     this.ambiguous = 0;
     this.ifaceCount = this.evidenceCount = this.hopCount = this.crossCount = 0;
@@ -209,7 +212,7 @@ export class PerspectiveState {
     if (Number.isNaN(this.stat[S_FIRST + dir])) this.stat[S_FIRST + dir] = t;
     this.stat[S_LAST + dir] = t;
     if (p.embeddedProtocol !== 0) {
-      this.icmpErrors++;
+      this.stat[S_ICMP_ERRORS + dir]++;
       this.icmpError ??= { type: p.icmpType, code: p.icmpCode, from: p.src };
       return;
     }

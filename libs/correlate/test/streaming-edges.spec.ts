@@ -209,3 +209,37 @@ describe('clock offsets from brackets found while reading', () => {
     }
   });
 });
+
+describe('ICMP errors', () => {
+  it('counts an error the client sends about a late answer in the request direction', () => {
+    // A DNS answer arrives after the client gave up; its kernel answers with port unreachable.
+    const error = pkt(2.1e6, {
+      protocol: 1,
+      src: '10.0.0.1',
+      dst: '10.96.0.10',
+      ipId: 77,
+      icmpType: 3,
+      icmpCode: 3,
+      embeddedProtocol: 17,
+      embeddedSrc: '10.96.0.10',
+      embeddedDst: '10.0.0.1',
+      embeddedSrcPort: 53,
+      embeddedDstPort: 5000,
+      embeddedIpId: 200,
+    });
+    const packets = [
+      udp(0, '10.0.0.1', 5000, '10.96.0.10', 53, 100),
+      udp(2e6, '10.96.0.10', 53, '10.0.0.1', 5000, 200),
+      error,
+    ];
+    const r = correlate([capture('c', 'client', 'n1', packets)]);
+    expect(r.flows).toHaveLength(1);
+    const [flow] = r.flows;
+    expect(flow.state).toBe('ANSWERED');
+    expect(flow.icmpError).toEqual({ type: 3, code: 3, from: '10.0.0.1' });
+    expect(flow.perspectives.map((p) => [p.direction, p.icmpErrors])).toEqual([
+      ['request', 1],
+      ['reply', 0],
+    ]);
+  });
+});
