@@ -199,7 +199,9 @@ export class Correlator {
     }
     if (ps.evidenceCount < this.options.maxEvidence * 6) ps.addEvidence(t, dir, p);
     this.pairing.advance(tc);
-    if (tc > this.nextRetire) this.retireIdle(tc, false);
+    // Also when time went back by more than a period (a timestamp far ahead in a capture): else
+    // nothing would be swept until the reading caught up with it, memory growing meanwhile.
+    if (tc > this.nextRetire || tc < this.nextRetire - 2 * RETIRE_EVERY_NS) this.retireIdle(tc, false);
   }
 
   private newPerspective(

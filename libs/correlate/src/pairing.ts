@@ -64,6 +64,8 @@ export class PairingWindow {
   private values = new Int32Array(0);
   private tableUsed = 0;
   private order = new Int32Array(64);
+  /** Latest first sighting of a group opened since the last break (see place). */
+  private newestTc = -Infinity;
   ambiguous = 0;
 
   constructor(
@@ -86,6 +88,10 @@ export class PairingWindow {
 
   /** Adds the sighting to its group and returns the group's slot. */
   place(key: number, fp2: number, s: SightingInput): number {
+    // Time went back by more than a window (a capture clock stepped back, or a timestamp far
+    // ahead came first). Groups close in the order they opened, so one from ahead would hold
+    // every later group open: a break, where everything open closes now.
+    if (s.tc < this.newestTc - this.options.windowNs) this.flush();
     let best = -1;
     let second = -1;
     let bestD = Infinity;
@@ -134,6 +140,7 @@ export class PairingWindow {
   /** Closes every open group (end of input). */
   flush(): void {
     while (this.gUsed > 0) this.closeOldest();
+    this.newestTc = -Infinity;
   }
 
   /** Time distance from the sighting to the group, or Infinity if it cannot belong there. */
@@ -196,6 +203,7 @@ export class PairingWindow {
     const i = g * I;
     const gi = this.gi;
     this.gf[g * F + G_FIRST_TC] = tc;
+    if (tc > this.newestTc) this.newestTc = tc;
     gi[i + G_KEY] = key;
     gi[i + G_FP2] = fp2;
     gi[i + G_COUNT] = 0;

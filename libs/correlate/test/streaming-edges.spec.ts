@@ -1,6 +1,7 @@
 // The streaming engine where its shortcuts could change the answer: flows retired while the
-// pairing window still holds their packets, a port reused while the old connection is live, the
-// clock estimate from a single late bracket, and ICMP errors sent the request's way.
+// pairing window still holds their packets, a timestamp far ahead, a port reused while the old
+// connection is live, the clock estimate from a single late bracket, and ICMP errors sent the
+// request's way.
 import { describe, expect, it } from 'vitest';
 import { correlate, type CorrelatePacket, type CorrelationResult } from '../src/index.js';
 import { emptyPacket } from '../src/decode-adapter.js';
@@ -140,6 +141,43 @@ describe('flows still in the pairing window', () => {
     expect(lines).toContain('10.2.2.2:7000 > 10.3.3.3:80 via null: ');
     expect(lines).toContain('10.4.4.4:8000 > 10.5.5.5:443 via null: ');
     expect(r.flows).toHaveLength(7);
+  });
+});
+
+describe('a timestamp far ahead in a capture', () => {
+  it('does not hold the flows after it until the end of the input', () => {
+    // DNS exchanges for 10 s, one packet stamped a day ahead, then 95 s more exchanges.
+    const packets: CorrelatePacket[] = [];
+    const exchange = (t: number, port: number) =>
+      packets.push(
+        udp(t, '10.0.0.1', port, '10.0.0.2', 53, 2 * port),
+        udp(t + 1e6, '10.0.0.2', 53, '10.0.0.1', port, 2 * port + 1),
+      );
+    for (let i = 0; i < 100; i++) exchange(i * 1e8, 10_000 + i);
+    packets.push(udp(86_400e9, '10.9.9.9', 1, '10.9.9.8', 2, 1));
+    for (let i = 0; i < 1900; i++) exchange(10e9 + i * 5e7, 20_000 + i);
+    let read = 0;
+    const handedAt: number[] = [];
+    const states = new Set<string>();
+    const source = function* () {
+      read = 0;
+      for (const p of packets) {
+        read++;
+        yield p;
+      }
+    };
+    const r = correlate([{ point: { id: 'c', role: 'client' }, packets: source }], {
+      onFlow: (f) => {
+        handedAt.push(read);
+        if (f.client !== '10.9.9.9:1') states.add(f.state);
+      },
+    });
+    expect(r.flowCount).toBe(2001);
+    expect([...states]).toEqual(['ANSWERED']);
+    // An answered exchange is handed over about 10 s after it ends: all but the last 10 s or so
+    // of the 95 s after the jump go while the capture is still being read.
+    const afterJump = handedAt.slice(100).filter((at) => at < packets.length).length;
+    expect(afterJump).toBeGreaterThan(1500);
   });
 });
 
