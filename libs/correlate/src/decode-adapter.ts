@@ -44,6 +44,8 @@ export function emptyPacket(): CorrelatePacket {
     embeddedDstPort: 0,
     embeddedIpId: 0,
     embeddedSeq: 0,
+    embeddedIpLength: 0,
+    embeddedPayloadHash: 0,
     tunnel: 0,
     outerSrc: '',
     outerDst: '',
@@ -127,6 +129,8 @@ export class DecodeAdapter {
     o.embeddedDst = this.address(e.dst, e.ipVersion);
     o.embeddedIpId = e.ipId;
     o.embeddedSeq = e.protocol === 6 ? e.tcpSeq : e.icmpSeq;
+    o.embeddedIpLength = e.ipLength;
+    o.embeddedPayloadHash = e.payloadHash;
     if (e.protocol === 1 || e.protocol === 58) {
       o.embeddedSrcPort = o.embeddedDstPort = ICMP_ECHO.has(e.icmpType) ? e.icmpId : 0;
     } else {

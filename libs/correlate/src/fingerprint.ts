@@ -30,10 +30,11 @@ export function fingerprint(p: CorrelatePacket): number {
     a = mix(mix(mix(mix(0x9e3779b9 ^ proto, p.seq), p.ack), (p.tcpFlags << 16) ^ p.window), p.tsVal);
     b = mix(mix(mix(0x85ebca6b, p.ipId), p.payloadLength), p.payloadHash);
   } else if (p.embeddedProtocol !== 0) {
-    // ICMP error: NAT rewrites the embedded addresses, ports and checksums but not its IP ID
-    // or TCP sequence number; the error's own IP ID tells apart repeats for the same packet.
+    // ICMP error: NAT rewrites the embedded addresses, ports and checksums but not its IP ID,
+    // length, TCP sequence number or UDP payload (IPv6 quotes have no IP ID, so for UDP the
+    // payload is what tells two errors apart); the error's own IP ID tells apart repeats.
     a = mix(mix(mix(0x9e3779b9 ^ proto, (p.icmpType << 8) | p.icmpCode), p.embeddedProtocol), p.embeddedSeq);
-    b = mix(mix(0x85ebca6b, p.ipId), p.embeddedIpId);
+    b = mix(mix(mix(mix(0x85ebca6b, p.ipId), p.embeddedIpId), p.embeddedIpLength), p.embeddedPayloadHash);
   } else if (proto === P17) {
     a = mix(mix(0x9e3779b9 ^ proto, p.payloadLength), p.payloadHash);
     b = mix(0x85ebca6b, p.ipId);

@@ -158,9 +158,9 @@ export class PairingWindow {
       const capture = S.capture(x);
       if (capture === s.capture && S.ifIndex(x) === s.ifIndex && S.pktType(x) === s.pktType) {
         // One interface sees a packet pass one way once: a repeat there is another packet.
-        // Without interface indexes "same point" may be two interfaces: allow a copy of the
-        // same tuple within a moment, or another tuple (a translation on the way out).
-        if (s.ifIndex >= 0 || (xp === s.p && gap > this.options.unknownInterfaceDupNs)) return Infinity;
+        // Without interface indexes "same point" may be two interfaces: allow, within a moment,
+        // a copy of the same tuple or another tuple (a translation on the way out).
+        if (s.ifIndex >= 0 || gap > this.options.unknownInterfaceDupNs) return Infinity;
       }
       // A packet has one sender and one receiver: two endpoints sending (or receiving) the
       // same fingerprint are two packets.

@@ -97,6 +97,9 @@ export interface CorrelatePacket {
   embeddedDstPort: number;
   embeddedIpId: number;
   embeddedSeq: number;
+  /** The quoted IP packet's length and (UDP) payload hash: NAT leaves both alone. */
+  embeddedIpLength: number;
+  embeddedPayloadHash: number;
   /** Outermost tunnel the packet arrived in (TUNNEL_*), with the outer header. */
   tunnel: number;
   outerSrc: string;

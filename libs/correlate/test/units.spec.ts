@@ -46,6 +46,38 @@ describe('fingerprint', () => {
   });
 });
 
+describe('fingerprint of an ICMPv6 error about UDP', () => {
+  const fp = (change: Record<string, unknown>) => {
+    const p = {
+      ...emptyPacket(),
+      ipVersion: 6,
+      protocol: 58,
+      src: 'fd00:96::a',
+      dst: 'fd00:66::94',
+      icmpType: 1,
+      icmpCode: 4,
+      embeddedProtocol: 17,
+      embeddedSrc: 'fd00:66::94',
+      embeddedDst: 'fd00:96::a',
+      embeddedSrcPort: 40001,
+      embeddedDstPort: 53,
+      embeddedSeq: -1,
+      embeddedIpLength: 78,
+      embeddedPayloadHash: 0x1234,
+    };
+    Object.assign(p, change);
+    return `${fingerprint(p)}/${fingerprintHigh}`;
+  };
+
+  it('tells apart errors about different datagrams, not the same one after NAT', () => {
+    // IPv6 has no IP ID: the quoted datagram's payload and length are what differ.
+    const base = fp({});
+    expect(fp({ embeddedSrc: 'fd00:10::1', embeddedDstPort: 8053, src: 'fd00:244::5' })).toBe(base);
+    expect(fp({ embeddedPayloadHash: 0x1235 })).not.toBe(base);
+    expect(fp({ embeddedIpLength: 79 })).not.toBe(base);
+  });
+});
+
 describe('clock offsets', () => {
   it('takes the point most intervals share and the intersection of those', () => {
     const intervals: OffsetInterval[] = [

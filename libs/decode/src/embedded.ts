@@ -1,3 +1,4 @@
+import { payloadHash } from './hash.js';
 import type { DecodedPacket } from './packet.js';
 
 /**
@@ -15,6 +16,7 @@ export function decodeEmbedded(p: DecodedPacket, d: Uint8Array, v: DataView, off
   e.icmpCode = -1;
   e.icmpId = -1;
   e.icmpSeq = -1;
+  e.payloadHash = 0;
   if (end - off < 20) return;
   const version = d[off] >> 4;
   let t: number;
@@ -63,6 +65,7 @@ export function decodeEmbedded(p: DecodedPacket, d: Uint8Array, v: DataView, off
     e.srcPort = v.getUint16(t);
     e.dstPort = v.getUint16(t + 2);
     if (protocol === 6) e.tcpSeq = v.getUint32(t + 4);
+    else if (protocol === 17) e.payloadHash = payloadHash(d, v, t + 8, end - t - 8);
   } else if (protocol === 1 || protocol === 58) {
     e.icmpType = d[t];
     e.icmpCode = d[t + 1];

@@ -65,9 +65,15 @@ export class EmbeddedHeader {
   icmpCode = -1;
   icmpId = -1;
   icmpSeq = -1;
+  /**
+   * Hash of a quoted UDP datagram's payload (past its 8-byte header), 0 if none was quoted: NAT
+   * rewrites the quoted addresses, ports and checksum but not this, so it tells apart errors about
+   * different datagrams of one flow (IPv6 quotes have no IP ID).
+   */
+  payloadHash = 0;
 
   constructor() {
-    asDoubles(this, 'tcpSeq', 'ipId');
+    asDoubles(this, 'tcpSeq', 'ipId', 'payloadHash');
   }
 }
 

@@ -373,6 +373,27 @@ describe('ICMP', () => {
     ]).toEqual(['10.233.66.94', '10.233.9.10', 17, 41000, 53, 999]);
   });
 
+  it('hashes a quoted UDP payload, which NAT leaves alone, to tell errors apart', () => {
+    const error = (sport: number, payload: Buffer) =>
+      decode(
+        101,
+        ipv4(
+          1,
+          '10.233.9.10',
+          '10.233.66.94',
+          Buffer.concat([
+            hex('0303 0000 00000000'),
+            ipv4(17, '10.233.66.94', '10.233.9.10', udp(sport, 53, payload)),
+          ]),
+        ),
+      ).embedded.payloadHash;
+    const query = Buffer.from('a DNS query with its id');
+    expect(error(41000, query)).not.toBe(0);
+    // The same datagram quoted after NAT rewrote its port: the same hash; another datagram: not.
+    expect(error(5000, query)).toBe(error(41000, query));
+    expect(error(41000, Buffer.from('another DNS query, id 2'))).not.toBe(error(41000, query));
+  });
+
   it('ties an ICMPv6 time exceeded to the TCP segment it quotes', () => {
     const quoted = ipv6(6, 'fd00::1', 'fd00::2', tcp(33000, 443, 123456, 0, TCP_SYN, 100));
     const p = decode(
