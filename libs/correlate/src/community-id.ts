@@ -2,6 +2,7 @@
 // same for decoded packets; this one takes the address text correlate keeps and hashes with one
 // crypto.hash call, since it runs twice per flow.
 import { hash } from 'node:crypto';
+import { communityIdHasPorts, icmpCounterpart } from '#decode';
 
 /** Address text (IPv4 dotted quad or IPv6) as bytes. */
 function addressBytes(ip: string, out: Buffer, at: number): number {
@@ -37,10 +38,11 @@ function addressBytes(ip: string, out: Buffer, at: number): number {
 const buf = Buffer.alloc(2 + 16 + 16 + 2 + 4);
 const a = Buffer.alloc(16);
 const b = Buffer.alloc(16);
-/** Views of `buf` by length (16, 28 or 40 bytes), made once: a subarray per call would be garbage. */
+/** Views of `buf` by length (IPv4 or IPv6, with or without ports), made once: a subarray per
+ * call would be garbage. */
 const views: Buffer[] = [];
 
-/** For ICMP, the ports are the type and code (an echo flow: 8/128 and 0). */
+/** For ICMP, the ports are the type and code; protocols without ports hash none. */
 export function communityId(
   protocol: number,
   src: string,
@@ -50,21 +52,28 @@ export function communityId(
 ): string {
   const la = addressBytes(src, a, 0);
   const lb = addressBytes(dst, b, 0);
-  const cmp = compareBytes(a, la, b, lb);
-  const swap = cmp > 0 || (cmp === 0 && sport > dport);
+  let oneWay = false;
   if (protocol === 1 || protocol === 58) {
-    // Echo request/reply pair as if the counterpart type were the destination port.
-    dport = sport === 8 ? 0 : sport === 128 ? 129 : dport;
+    // Types that pair (echo request and reply...) hash as if the counterpart were the
+    // destination port, so both directions agree; other types are one-way: never swapped.
+    const counterpart = icmpCounterpart(protocol, sport);
+    if (counterpart === undefined) oneWay = true;
+    else dport = counterpart;
   }
+  const cmp = compareBytes(a, la, b, lb);
+  const swap = !oneWay && (cmp > 0 || (cmp === 0 && sport >= dport));
   buf[0] = buf[1] = 0;
   let o = 2;
   o = copyBytes(swap ? b : a, swap ? lb : la, o);
   o = copyBytes(swap ? a : b, swap ? la : lb, o);
   buf[o++] = protocol;
   buf[o++] = 0;
-  buf.writeUInt16BE(swap ? dport : sport, o);
-  buf.writeUInt16BE(swap ? sport : dport, o + 2);
-  const n = o + 4;
+  if (communityIdHasPorts(protocol)) {
+    buf.writeUInt16BE(swap ? dport : sport, o);
+    buf.writeUInt16BE(swap ? sport : dport, o + 2);
+    o += 4;
+  }
+  const n = o;
   return `1:${hash('sha1', (views[n] ??= buf.subarray(0, n)), 'base64')}`;
 }
 

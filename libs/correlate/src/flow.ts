@@ -1,6 +1,7 @@
 // Flows from joined perspectives: which way is the request, who the client, service and backend
 // are, the state, the translations in path order and every capture point's perspective.
 import { hash } from 'node:crypto';
+import { icmpCounterpart } from '#decode';
 import { communityId } from './community-id.js';
 import { hasPorts, indexName, interfaceName, packetTypeName, protocolName } from './endpoint.js';
 import {
@@ -11,7 +12,9 @@ import {
   S_DUP_ACKS,
   S_FIN,
   S_FIRST,
+  S_ICMP_CODE,
   S_ICMP_ERRORS,
+  S_ICMP_TYPE,
   S_LAST,
   S_PACKETS,
   S_RETRANS,
@@ -36,7 +39,9 @@ const ROLE_RANK: Record<string, number> = { client: 0, node: 1, other: 2, backen
 
 /**
  * Sets every member's request direction (`reqDir`), in its own terms: the direction of the
- * earliest SYN if any perspective saw one, else of the earliest packet.
+ * earliest SYN if any perspective saw one; else the opposite of the earliest packet that can only
+ * be an answer (SYN-ACK, echo reply...: the capture began after the opening); else the direction
+ * of the earliest packet.
  */
 export function requestDirections(members: PerspectiveState[], offset: (domain: number) => number): void {
   let pick: PerspectiveState | null = null;
@@ -49,6 +54,17 @@ export function requestDirections(members: PerspectiveState[], offset: (domain: 
       pick = p;
       pickDir = p.synDir;
       pickT = t;
+    }
+  }
+  if (pick === null) {
+    for (const p of members) {
+      if (p.answerDir < 0) continue;
+      const t = p.answerT - offset(p.domain);
+      if (t < pickT) {
+        pick = p;
+        pickDir = 1 - p.answerDir;
+        pickT = t;
+      }
     }
   }
   if (pick === null) {
@@ -111,7 +127,8 @@ export function buildFlow(members: PerspectiveState[], ctx: FlowContext): Flow {
 
   const book = ctx.addressBook;
   const serviceEntry = book ? lookup(book, clientTuple.dst, protocol) : undefined;
-  const isService = serviceEntry ? /service/i.test(serviceEntry.kind) : false;
+  // A Service's virtual IP or one of its load balancers' addresses: the front, not a backend.
+  const isService = serviceEntry ? /service|loadbalancer/i.test(serviceEntry.kind) : false;
   let backend: string | null = null;
   if (dnat || requestReachedBackend(members, ctx) || (serviceEntry && !isService)) backend = lastTuple.dst;
   const backendEntry = backend ? (book ? lookup(book, backend, protocol) : undefined) : null;
@@ -523,9 +540,19 @@ function bySynTime(members: PerspectiveState[], ctx: FlowContext): PerspectiveSt
 function communityOf(p: PerspectiveState, d: number): string {
   const src = d === 0 ? p.aAddr : p.bAddr;
   const dst = d === 0 ? p.bAddr : p.aAddr;
-  // ICMP: type and code stand in for the ports (echo request 8/128, code 0).
-  if (p.protocol === 1 || p.protocol === 58)
-    return communityId(p.protocol, src, p.protocol === 1 ? 8 : 128, dst, 0);
+  // ICMP: type and code stand in for the ports: those of the first message sent this way, else
+  // the counterpart of the other way's (an echo reply's request), else an echo request's.
+  if (p.protocol === 1 || p.protocol === 58) {
+    let type = p.stat[S_ICMP_TYPE + d];
+    let code = p.stat[S_ICMP_CODE + d];
+    if (Number.isNaN(type)) {
+      const other = p.stat[S_ICMP_TYPE + 1 - d];
+      const counterpart = Number.isNaN(other) ? undefined : icmpCounterpart(p.protocol, other);
+      type = counterpart ?? (p.protocol === 1 ? 8 : 128);
+      code = counterpart !== undefined ? p.stat[S_ICMP_CODE + 1 - d] : 0;
+    }
+    return communityId(p.protocol, src, type, dst, code);
+  }
   if (!hasPorts(p.protocol)) return communityId(p.protocol, src, 0, dst, 0);
   return d === 0
     ? communityId(p.protocol, src, p.aPort, dst, p.bPort)

@@ -56,9 +56,16 @@ const S_LAST_WIN = 24;
  * usually the reply's, but a client refusing a late answer sends one the request's way.
  */
 export const S_ICMP_ERRORS = 26;
+/** ICMP (not errors): type and code of the first message each way (NaN until seen). */
+export const S_ICMP_TYPE = 28;
+export const S_ICMP_CODE = 30;
 
 // prettier-ignore
-const INITIAL_STATS = [0, 0, 0, 0, 0, 0, NaN, NaN, NaN, NaN, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NaN, NaN, NaN, NaN, NaN, NaN, 0, 0];
+const INITIAL_STATS = [0, 0, 0, 0, 0, 0, NaN, NaN, NaN, NaN, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NaN, NaN, NaN, NaN, NaN, NaN, 0, 0, NaN, NaN, NaN, NaN];
+
+/** ICMP and ICMPv6 types that answer another (echo reply, router or neighbour advertisement...). */
+const ICMP_ANSWERS = new Set([0, 9, 14, 16, 18]);
+const ICMP6_ANSWERS = new Set([129, 131, 134, 136, 140, 145]);
 
 /** A plain array of doubles: small typed arrays get an off-heap buffer each, costly to collect. */
 function newStats(): number[] {
@@ -83,6 +90,12 @@ export class PerspectiveState {
   synT = NaN;
   synAckT = NaN;
   ackT = NaN;
+  /**
+   * Direction and time of the first packet that can only be an answer (a SYN-ACK, an echo
+   * reply...), -1 if none: it tells the request direction of a flow whose opening was missed.
+   */
+  answerDir = -1;
+  answerT = NaN;
   icmpError: { type: number; code: number; from: string } | null = null;
   /** Packets whose pairing was ambiguous (first seen here). */
   ambiguous = 0;
@@ -189,6 +202,8 @@ export class PerspectiveState {
     this.synDir = -1;
     this.synSeq = 0;
     this.synT = this.synAckT = this.ackT = NaN;
+    this.answerDir = -1;
+    this.answerT = NaN;
     this.icmpError = null;
     this.ambiguous = 0;
     this.ifaceCount = this.evidenceCount = this.hopCount = this.crossCount = 0;
@@ -217,6 +232,7 @@ export class PerspectiveState {
       return;
     }
     if (this.protocol === 6) this.countTcp(p, dir, t);
+    else if (this.protocol === 1 || this.protocol === 58) this.countIcmp(p, dir, t);
     else if (this.protocol === 132) this.countSctp(p.sctpChunks, dir, t);
   }
 
@@ -240,6 +256,19 @@ export class PerspectiveState {
     }
   }
 
+  private countIcmp(p: CorrelatePacket, dir: number, t: number): void {
+    if (!Number.isNaN(this.stat[S_ICMP_TYPE + dir])) return;
+    this.stat[S_ICMP_TYPE + dir] = p.icmpType;
+    this.stat[S_ICMP_CODE + dir] = p.icmpCode;
+    const answers = this.protocol === 1 ? ICMP_ANSWERS : ICMP6_ANSWERS;
+    if (this.answerDir < 0 && answers.has(p.icmpType)) this.sawAnswer(dir, t);
+  }
+
+  private sawAnswer(dir: number, t: number): void {
+    this.answerDir = dir;
+    this.answerT = t;
+  }
+
   private countTcp(p: CorrelatePacket, dir: number, t: number): void {
     const flags = p.tcpFlags;
     if (flags & RST) this.stat[S_RST + dir]++;
@@ -252,8 +281,9 @@ export class PerspectiveState {
           this.synSeq = p.seq;
           this.synT = t;
         }
-      } else if (dir !== this.synDir && this.synDir >= 0 && Number.isNaN(this.synAckT)) {
-        this.synAckT = t;
+      } else {
+        if (this.answerDir < 0) this.sawAnswer(dir, t);
+        if (dir !== this.synDir && this.synDir >= 0 && Number.isNaN(this.synAckT)) this.synAckT = t;
       }
     } else if (
       dir === this.synDir &&

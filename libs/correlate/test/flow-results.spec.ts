@@ -1,11 +1,14 @@
-// What a flow says about itself where the packets alone decide it: here, separate ICMPv6 errors
-// kept apart.
+// What a flow says about itself where the packets alone decide it: Community IDs as the spec's
+// vectors and libs/decode give them, separate ICMPv6 errors kept apart, the client of a flow whose
+// opening was not captured, and a LoadBalancer address as the Service's front.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { decodeFile } from '#decode';
+import { communityId as decodeCommunityId, decodeFile } from '#decode';
 import { describe, expect, it } from 'vitest';
+import { communityIdVectors } from '../../decode/test/shared.js';
+import { communityId } from '../src/community-id.js';
 import { decodedSource, emptyPacket } from '../src/decode-adapter.js';
-import { correlate, type CorrelatePacket } from '../src/index.js';
+import { correlate, type AddressLookup, type CorrelatePacket } from '../src/index.js';
 
 const CORPUS = fileURLToPath(new URL('../../../../shared/corpus/community-id/', import.meta.url));
 
@@ -25,6 +28,28 @@ async function corpusFlows(file: string) {
   const packets = await decodeFile([readFileSync(`${CORPUS}${file}`)]);
   return correlate([{ point: { id: file, role: 'client' }, packets: decodedSource(packets) }]).flows;
 }
+
+describe('Community ID', () => {
+  it('matches every vector of the spec', () => {
+    const vectors = communityIdVectors('baseline_deflt.json');
+    expect(vectors.length).toBeGreaterThan(20);
+    for (const v of vectors)
+      expect(communityId(v.proto, v.saddr, v.sport, v.daddr, v.dport), JSON.stringify(v)).toBe(v.communityid);
+  });
+
+  it('gives flows without ports and non-echo ICMP flows the packets own', async () => {
+    // RSVP (protocol 46) has no ports; neighbour solicitation and advertisement pair as 135/136:
+    // the values are the spec's (baseline_deflt.json) for these captures' flows.
+    const rsvp = (await corpusFlows('rsvp.pcap')).find(
+      (f) => f.client === '10.1.12.1' && f.service === '10.1.12.2',
+    )!;
+    expect(rsvp.communityIds.client).toBe('1:KHlLkgoJW7ifUTyTSgyVfkFHzKw=');
+    const nd = (await corpusFlows('icmp6.pcap')).find(
+      (f) => f.client === 'fe80::200:86ff:fe05:80da' && f.service === 'fe80::260:97ff:fe07:69ea',
+    )!;
+    expect(nd.communityIds.client).toBe('1:dGHyGvjMfljg6Bppwm3bg0LO8TY=');
+  });
+});
 
 describe('ICMPv6 errors about UDP', () => {
   it('keeps errors about different datagrams apart (IPv6 quotes have no IP ID)', async () => {
@@ -78,5 +103,123 @@ describe('ICMPv6 errors about UDP', () => {
       [`[${client}]:40001`, 'ICMP_ERROR', 0],
       [`[${client}]:40002`, 'ICMP_ERROR', 0],
     ]);
+  });
+});
+
+describe('a flow whose opening was not captured', () => {
+  it('takes the receiver of a SYN-ACK as the client', () => {
+    const c = '10.233.66.94';
+    const s = '10.233.9.232';
+    const tcp = (
+      t: number,
+      src: string,
+      sp: number,
+      dst: string,
+      dp: number,
+      flags: number,
+      seq: number,
+      ack: number,
+    ) =>
+      pkt(t, {
+        protocol: 6,
+        src,
+        srcPort: sp,
+        dst,
+        dstPort: dp,
+        tcpFlags: flags,
+        seq,
+        ack,
+        window: 100,
+        ipId: t,
+      });
+    const packets = [
+      tcp(1000, s, 80, c, 40000, 0x12, 900, 101),
+      tcp(2000, c, 40000, s, 80, 0x10, 101, 901),
+      tcp(3000, c, 40000, s, 80, 0x18, 101, 901),
+      tcp(4000, s, 80, c, 40000, 0x10, 901, 111),
+    ];
+    packets[2].payloadLength = 10;
+    packets[2].payloadHash = 5;
+    const [flow] = correlate([{ point: { id: 'c', role: 'client' }, packets: () => packets }]).flows;
+    expect([flow.client, flow.service]).toEqual([`${c}:40000`, `${s}:80`]);
+    expect(flow.request.packets).toBe(2);
+  });
+
+  it('takes the receiver of an echo reply as the client, with the echo Community ID', () => {
+    const echo = (t: number, src: string, dst: string, type: number, seq: number) =>
+      pkt(t, {
+        protocol: 1,
+        src,
+        dst,
+        icmpType: type,
+        icmpCode: 0,
+        icmpId: 7,
+        icmpSeq: seq,
+        ipId: seq + type,
+      });
+    const packets = [
+      echo(0, '10.0.0.2', '10.0.0.1', 0, 1),
+      echo(1e6, '10.0.0.1', '10.0.0.2', 8, 2),
+      echo(1.1e6, '10.0.0.2', '10.0.0.1', 0, 2),
+    ];
+    const [flow] = correlate([{ point: { id: 'c', role: 'client' }, packets: () => packets }]).flows;
+    expect([flow.client, flow.service]).toEqual(['10.0.0.1', '10.0.0.2']);
+    expect(flow.communityIds.client).toBe(
+      decodeCommunityId({ protocol: 1, src: '10.0.0.1', dst: '10.0.0.2', srcPort: 8, dstPort: 0 }),
+    );
+  });
+});
+
+describe('a LoadBalancer address', () => {
+  // An external client to a LoadBalancer IP fronting network-test/nginx, DNATed to a pod.
+  const client = '192.168.56.1';
+  const lb = '192.168.56.200';
+  const pod = '10.233.67.86';
+  const book: AddressLookup = {
+    lookup: (ip) =>
+      ip === lb
+        ? { kind: 'LoadBalancer', name: 'network-test/nginx', serviceName: 'network-test/nginx:http' }
+        : ip === pod
+          ? { kind: 'Pod', name: 'network-test/nginx-54c98b4f84-p9w4d' }
+          : null,
+  };
+  const syn = (t: number, dst: string) =>
+    pkt(t, { protocol: 6, src: client, dst, srcPort: 40000, dstPort: 80, tcpFlags: 2, seq: 100, ipId: 1 });
+  const synAck = (t: number, src: string) =>
+    pkt(t, {
+      protocol: 6,
+      src,
+      dst: client,
+      srcPort: 80,
+      dstPort: 40000,
+      tcpFlags: 0x12,
+      seq: 900,
+      ack: 101,
+      ipId: 0,
+    });
+  const at = (id: string, role: 'client' | 'backend', packets: CorrelatePacket[]) => ({
+    point: { id, role, node: 'n' },
+    packets: () => packets,
+  });
+
+  it('is the Service, not a backend, seen from the client alone', () => {
+    const [flow] = correlate([at('c', 'client', [syn(0, lb), synAck(300e3, lb)])], {
+      addressBook: book,
+    }).flows;
+    expect(flow.serviceName).toBe('network-test/nginx:http');
+    expect(flow.backend).toBeNull();
+  });
+
+  it('names the Service when the backend saw the DNATed packets', () => {
+    const [flow] = correlate(
+      [
+        at('c', 'client', [syn(0, lb), synAck(300e3, lb)]),
+        at('b', 'backend', [syn(100e3, pod), synAck(200e3, pod)]),
+      ],
+      { addressBook: book },
+    ).flows;
+    expect(flow.serviceName).toBe('network-test/nginx:http');
+    expect(flow.backend).toBe(`${pod}:80`);
+    expect(flow.backendPod).toBe('network-test/nginx-54c98b4f84-p9w4d');
   });
 });

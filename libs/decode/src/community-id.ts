@@ -41,6 +41,16 @@ const ICMP6_COUNTERPART = new Map([
 ]);
 const PORT_PROTOCOLS = new Set([1, 6, 17, 58, 132]);
 
+/** The type an ICMP/ICMPv6 type pairs with (echo request and reply...), undefined if one-way. */
+export function icmpCounterpart(protocol: number, type: number): number | undefined {
+  return (protocol === 1 ? ICMP4_COUNTERPART : ICMP6_COUNTERPART).get(type);
+}
+
+/** Protocols whose Community ID hashes ports (ICMP: type and code). */
+export function communityIdHasPorts(protocol: number): boolean {
+  return PORT_PROTOCOLS.has(protocol);
+}
+
 /**
  * The Community ID v1 of a flow: `1:` + base64 (or hex) SHA-1 over seed, the ordered addresses
  * and ports, and the protocol, so both directions and every tool agree on one flow id.
@@ -53,7 +63,7 @@ export function communityId(tuple: FlowTuple, seed = 0, base64 = true): string {
   const proto = tuple.protocol;
   let oneWay = false;
   if (proto === 1 || proto === 58) {
-    const counterpart = (proto === 1 ? ICMP4_COUNTERPART : ICMP6_COUNTERPART).get(sport);
+    const counterpart = icmpCounterpart(proto, sport);
     if (counterpart === undefined) oneWay = true;
     else dport = counterpart;
   }
@@ -61,7 +71,7 @@ export function communityId(tuple: FlowTuple, seed = 0, base64 = true): string {
     [src, dst] = [dst, src];
     [sport, dport] = [dport, sport];
   }
-  const hasPorts = PORT_PROTOCOLS.has(proto);
+  const hasPorts = communityIdHasPorts(proto);
   const buf = Buffer.alloc(2 + src.length * 2 + 2 + (hasPorts ? 4 : 0));
   buf.writeUInt16BE(seed & 0xffff, 0);
   buf.set(src, 2);

@@ -39,7 +39,13 @@
  * A DecodedPacket refers to its batch's bytes via `data` and the offsets: copy what you keep.
  */
 export { formatAddress, parseAddress } from './address.js';
-export { communityId, communityIdOf, type FlowTuple } from './community-id.js';
+export {
+  communityId,
+  communityIdHasPorts,
+  communityIdOf,
+  icmpCounterpart,
+  type FlowTuple,
+} from './community-id.js';
 export {
   DECODER_FAULT,
   decodeFile,

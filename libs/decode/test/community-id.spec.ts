@@ -1,19 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { communityId, communityIdOf, decodeFile, formatAddress, parseAddress } from '../src/index.js';
-import { sharedPath } from './shared.js';
-
-interface Vector {
-  proto: number;
-  saddr: string;
-  daddr: string;
-  sport: number;
-  dport: number;
-  communityid: string;
-}
+import { communityIdVectors as load, sharedPath, type CommunityIdVector as Vector } from './shared.js';
 
 const dir = sharedPath('corpus/community-id');
-const load = (f: string) => JSON.parse(readFileSync(`${dir}/${f}`, 'utf8')) as Vector[];
 const tuple = (v: Vector) => ({
   protocol: v.proto,
   src: v.saddr,
