@@ -63,7 +63,7 @@ export class Correlator {
   private nextRetire = -Infinity;
   /** Per capture, the perspectives used last, most recent first (at most RECENT). */
   private readonly recent: PerspectiveState[][];
-  /** Captures taken at an endpoint (client, backend...) rather than on a node's path. */
+  /** Captures taken at an endpoint (a client or backend pod) rather than on a node's path. */
   private readonly endpoint: boolean[];
   /** The sighting being placed: one object, rewritten per packet (the arena copies it). */
   private readonly input: SightingInput = {
@@ -95,7 +95,9 @@ export class Correlator {
   ) {
     this.index = points.map(() => new TupleIndex());
     this.recent = points.map(() => []);
-    this.endpoint = points.map((p) => p.role !== 'node');
+    // Only a client or backend capture is where packets start or end; `other` (the API's default
+    // for an upload without a role) may be a node's, so it ranks as the path does.
+    this.endpoint = points.map((p) => p.role === 'client' || p.role === 'backend');
     this.packets = points.map(() => 0);
     this.ignored = points.map(() => 0);
     this.pairing = new PairingWindow(

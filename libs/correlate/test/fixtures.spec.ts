@@ -69,6 +69,13 @@ const SCENARIOS: Scenario[] = [
     ...singleNode('clusterip-routed'),
     captures: singleNode('clusterip-routed').captures.map((c) => ({ ...c, node: null, clockDomain: c.id })),
   },
+  // The node capture uploaded without a role (the API's default, `other`): the same answers.
+  {
+    ...singleNode('clusterip'),
+    captures: singleNode('clusterip').captures.map((c) =>
+      c.id === 'node.pcap' ? { ...c, role: 'other' } : c,
+    ),
+  },
   // The clusterip node capture in its other formats must give the same answers.
   {
     ...singleNode('clusterip'),
