@@ -286,6 +286,16 @@ export class PairingWindow {
     for (let a = 0; a < domainCount; a++)
       for (let b = a + 1; b < domainCount; b++)
         if (MAX[a] > MIN[b] + this.options.uncertainty(DOMAINS[a], DOMAINS[b])) return;
+    // An endpoint's send is the packet's first sighting and its receipt the last: blocks that
+    // put another host before the sender or after the receiver are wrong, as when the packet
+    // left a host and came back (a NodePort on another node DNATing to a pod on the first)
+    // faster than the clocks can tell. Time order stands then.
+    for (let k = 0; k < n; k++) {
+      const rank = S.rank(order[k]);
+      if (rank === 1) continue;
+      const block = domainIndex(S.domain(order[k]));
+      if ((rank === 0 && block !== 0) || (rank === 2 && block !== domainCount - 1)) return;
+    }
     // By domain block, stable (time order within a block): a closure here would be allocated
     // for nearly every group.
     for (let i = 1; i < n; i++) {
