@@ -11,12 +11,20 @@ const ACK = 16;
 const RETRANSMISSION_NS = 100e6;
 /** Fingerprints kept per domain for the fallback: plenty for a median. */
 const UNIQUE_LIMIT = 20_000;
+/** The 30-bit fingerprint() key, the upper part of what the unique maps store. */
+const KEY_SCALE = 0x800000;
 
 export class ClockBootstrap {
   /** ISN -> [first SYN, last SYN, first SYN-ACK, last SYN-ACK] sighting times in a domain. */
   private readonly handshakes: Map<number, number[]>[];
   /** Fingerprint -> first time in the domain, NaN once seen twice there (not unique). */
   private readonly unique: Map<number, number>[];
+  /**
+   * Fingerprints are kept only if their key is below this: halved (and the maps pruned) when a
+   * domain's map fills. A sample by hash is the same sample in every domain, so a host seen only
+   * late in another's prefix still finds its packets there; a sample by arrival would not.
+   */
+  private keyLimit = 2 ** 30;
   baseSec = NaN;
 
   constructor(readonly domainCount: number) {
@@ -38,13 +46,21 @@ export class ClockBootstrap {
       if (Number.isNaN(h[i]) || t < h[i]) h[i] = t;
       if (Number.isNaN(h[i + 1]) || (t > h[i + 1] && t - h[i] < RETRANSMISSION_NS)) h[i + 1] = t;
     }
-    const u = this.unique[domain];
-    if (u.size >= UNIQUE_LIMIT) return;
+    const key = fingerprint(p);
+    if (key >= this.keyLimit) return;
     // 30 + 23 bits: the most a double holds exactly.
-    const fp = fingerprint(p) * 0x800000 + (fingerprintHigh & 0x7fffff);
+    const fp = key * KEY_SCALE + (fingerprintHigh & 0x7fffff);
+    const u = this.unique[domain];
     const seen = u.get(fp);
-    if (seen === undefined) u.set(fp, t);
-    else if (!Number.isNaN(seen) && Math.abs(seen - t) > 1_000_000) u.set(fp, NaN);
+    if (seen === undefined) {
+      u.set(fp, t);
+      if (u.size >= UNIQUE_LIMIT) this.halveSample();
+    } else if (!Number.isNaN(seen) && Math.abs(seen - t) > 1_000_000) u.set(fp, NaN);
+  }
+
+  private halveSample(): void {
+    this.keyLimit /= 2;
+    for (const u of this.unique) for (const fp of u.keys()) if (fp >= this.keyLimit * KEY_SCALE) u.delete(fp);
   }
 
   /** Intervals for offset(b) - offset(a) per ordered domain pair. */

@@ -248,6 +248,32 @@ describe('clock offsets from brackets found while reading', () => {
   });
 });
 
+describe('the clock bootstrap', () => {
+  it('finds a UDP-only host that shows up late in another capture', () => {
+    // The client's capture holds 25,000 unrelated datagrams before 50 DNS exchanges with a pod
+    // on a second node whose clock is 3 s ahead: no handshake, so only fingerprints seen on both
+    // can line the clocks up, and they come after the first 20,000 the bootstrap keeps.
+    const skew = 3e9;
+    const client: CorrelatePacket[] = [];
+    const dns: CorrelatePacket[] = [];
+    let t = 0;
+    for (let i = 0; i < 25_000; i++, t += 400e3)
+      client.push(udp(t, '10.244.1.5', 30_000 + (i % 20_000), '10.0.0.99', 9999, 100_000 + i));
+    for (let i = 0; i < 50; i++, t += 20e6) {
+      const query = (at: number) => udp(at, '10.244.1.5', 50_000 + i, '10.244.2.53', 53, 40_000 + i);
+      const answer = (at: number) => udp(at, '10.244.2.53', 53, '10.244.1.5', 50_000 + i, 70_000 + i);
+      client.push(query(t), answer(t + 140e3));
+      dns.push(query(t + 40e3 + skew), answer(t + 100e3 + skew));
+    }
+    const r = correlate([capture('client', 'client', 'n1', client), capture('dns', 'backend', 'n2', dns)]);
+    expect(r.clockOffsets.find((o) => o.capture === 'dns')!.offsetNs).toBe(String(skew));
+    const answered = r.flows.filter((f) => f.service === '10.244.2.53:53');
+    expect(answered).toHaveLength(50);
+    for (const f of answered)
+      expect(new Set(f.perspectives.map((p) => p.capture))).toEqual(new Set(['client', 'dns']));
+  });
+});
+
 describe('ICMP errors', () => {
   it('counts an error the client sends about a late answer in the request direction', () => {
     // A DNS answer arrives after the client gave up; its kernel answers with port unreachable.
