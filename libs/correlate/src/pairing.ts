@@ -245,6 +245,7 @@ export class PairingWindow {
     for (let x = gi[i + G_HEAD]; x !== EMPTY; x = S.next(x)) order[k++] = x;
     if (gi[i + G_FLAGS] & UNSORTED) insertionSort(order, n, (a, b) => S.after(a, b));
     this.orderDomains(order, n);
+    this.settleLoose(order, n);
     this.close(order, n, (gi[i + G_FLAGS] & AMBIGUOUS) !== 0);
     // Recycle: the close callback keeps nothing of the group or its sightings.
     for (k = 0; k < n; k++) S.free(order[k]);
@@ -307,6 +308,34 @@ export class PairingWindow {
         j--;
       }
       order[j + 1] = x;
+    }
+  }
+
+  /**
+   * An endpoint capture without packet directions (a pod's plain `tcpdump -i eth0`) only sends
+   * or receives, so its sighting is first or last. Where it ties in time with the path's (a veth
+   * pair crosses within a microsecond, and pcap stamps microseconds) arrival order put it
+   * anywhere in the tie: it moves to the end that the tie reaches.
+   */
+  private settleLoose(order: Int32Array, n: number): void {
+    const S = this.sightings;
+    for (let k = 1; k < n - 1; k++) {
+      const x = order[k];
+      if (!S.loose(x)) continue;
+      const t = S.tc(x);
+      let j = 0;
+      while (j < k && S.tc(order[j]) === t) j++;
+      if (j === k) {
+        order.copyWithin(1, 0, k);
+        order[0] = x;
+        continue;
+      }
+      j = k + 1;
+      while (j < n && S.tc(order[j]) === t) j++;
+      if (j === n) {
+        order.copyWithin(k, k + 1, n);
+        order[n - 1] = x;
+      }
     }
   }
 
