@@ -22,6 +22,17 @@ interface Hop {
 
 type Tuple = [string, number, string, number];
 
+function hop(
+  at: string,
+  dt: number,
+  ifIndex: number,
+  pktType: number,
+  tuple: Hop['tuple'],
+  vxlan?: [string, string],
+): Hop {
+  return { at, dt, ifIndex, pktType, tuple, vxlan };
+}
+
 let ipId = 100;
 
 /** A TCP connection's packets (handshake, a request, an answer, both FINs) at every capture. */
@@ -96,52 +107,52 @@ describe('a packet that leaves a host and comes back', () => {
     const toN2 = [n1, n2] as [string, string];
     const ordinary = {
       request: [
-        { at: 'client', dt: 0, ifIndex: 2, pktType: OUT, tuple: 'client' },
-        { at: 'node1', dt: 2000, ifIndex: 5, pktType: P, tuple: 'client' },
-        { at: 'node1', dt: 5000, ifIndex: 4, pktType: OUT, tuple: 'backend' },
-        { at: 'node1', dt: 7000, ifIndex: 2, pktType: OUT, tuple: 'backend', vxlan: toN2 },
-        { at: 'node2', dt: 12000, ifIndex: 2, pktType: IN, tuple: 'backend', vxlan: toN2 },
-        { at: 'node2', dt: 14000, ifIndex: 4, pktType: IN, tuple: 'backend' },
-      ] as Hop[],
+        hop('client', 0, 2, OUT, 'client'),
+        hop('node1', 2000, 5, P, 'client'),
+        hop('node1', 5000, 4, OUT, 'backend'),
+        hop('node1', 7000, 2, OUT, 'backend', toN2),
+        hop('node2', 12000, 2, IN, 'backend', toN2),
+        hop('node2', 14000, 4, IN, 'backend'),
+      ],
       reply: [
-        { at: 'node2', dt: 0, ifIndex: 4, pktType: OUT, tuple: 'backend' },
-        { at: 'node2', dt: 2000, ifIndex: 2, pktType: OUT, tuple: 'backend', vxlan: toN2 },
-        { at: 'node1', dt: 7000, ifIndex: 2, pktType: IN, tuple: 'backend', vxlan: toN2 },
-        { at: 'node1', dt: 9000, ifIndex: 4, pktType: IN, tuple: 'backend' },
-        { at: 'node1', dt: 11000, ifIndex: 5, pktType: OUT, tuple: 'client' },
-        { at: 'client', dt: 13000, ifIndex: 2, pktType: IN, tuple: 'client' },
-      ] as Hop[],
+        hop('node2', 0, 4, OUT, 'backend'),
+        hop('node2', 2000, 2, OUT, 'backend', toN2),
+        hop('node1', 7000, 2, IN, 'backend', toN2),
+        hop('node1', 9000, 4, IN, 'backend'),
+        hop('node1', 11000, 5, OUT, 'client'),
+        hop('client', 13000, 2, IN, 'client'),
+      ],
     };
     // Then the client calls a NodePort on n2, which DNATs and masquerades to a pod on n1: out
     // through n1, into n2, back over VXLAN to n1 and the backend, all within 30 µs.
     const toN1 = [n2, n1] as [string, string];
     const hairpin = {
       request: [
-        { at: 'client', dt: 0, ifIndex: 2, pktType: OUT, tuple: 'client' },
-        { at: 'node1', dt: 2000, ifIndex: 5, pktType: P, tuple: 'client' },
-        { at: 'node1', dt: 5000, ifIndex: 2, pktType: OUT, tuple: 'client' },
-        { at: 'node2', dt: 10000, ifIndex: 2, pktType: IN, tuple: 'client' },
-        { at: 'node2', dt: 15000, ifIndex: 4, pktType: OUT, tuple: 'backend' },
-        { at: 'node2', dt: 17000, ifIndex: 2, pktType: OUT, tuple: 'backend', vxlan: toN1 },
-        { at: 'node1', dt: 22000, ifIndex: 2, pktType: IN, tuple: 'backend', vxlan: toN1 },
-        { at: 'node1', dt: 25000, ifIndex: 4, pktType: IN, tuple: 'backend' },
-        { at: 'node1', dt: 27000, ifIndex: 3, pktType: OUT, tuple: 'backend' },
-        { at: 'node1', dt: 28000, ifIndex: 6, pktType: OUT, tuple: 'backend' },
-        { at: 'backend', dt: 30000, ifIndex: 2, pktType: IN, tuple: 'backend' },
-      ] as Hop[],
+        hop('client', 0, 2, OUT, 'client'),
+        hop('node1', 2000, 5, P, 'client'),
+        hop('node1', 5000, 2, OUT, 'client'),
+        hop('node2', 10000, 2, IN, 'client'),
+        hop('node2', 15000, 4, OUT, 'backend'),
+        hop('node2', 17000, 2, OUT, 'backend', toN1),
+        hop('node1', 22000, 2, IN, 'backend', toN1),
+        hop('node1', 25000, 4, IN, 'backend'),
+        hop('node1', 27000, 3, OUT, 'backend'),
+        hop('node1', 28000, 6, OUT, 'backend'),
+        hop('backend', 30000, 2, IN, 'backend'),
+      ],
       reply: [
-        { at: 'backend', dt: 0, ifIndex: 2, pktType: OUT, tuple: 'backend' },
-        { at: 'node1', dt: 2000, ifIndex: 6, pktType: P, tuple: 'backend' },
-        { at: 'node1', dt: 3000, ifIndex: 3, pktType: IN, tuple: 'backend' },
-        { at: 'node1', dt: 5000, ifIndex: 4, pktType: OUT, tuple: 'backend' },
-        { at: 'node1', dt: 7000, ifIndex: 2, pktType: OUT, tuple: 'backend', vxlan: toN2 },
-        { at: 'node2', dt: 12000, ifIndex: 2, pktType: IN, tuple: 'backend', vxlan: toN2 },
-        { at: 'node2', dt: 14000, ifIndex: 4, pktType: IN, tuple: 'backend' },
-        { at: 'node2', dt: 17000, ifIndex: 2, pktType: OUT, tuple: 'client' },
-        { at: 'node1', dt: 22000, ifIndex: 2, pktType: IN, tuple: 'client' },
-        { at: 'node1', dt: 25000, ifIndex: 5, pktType: OUT, tuple: 'client' },
-        { at: 'client', dt: 27000, ifIndex: 2, pktType: IN, tuple: 'client' },
-      ] as Hop[],
+        hop('backend', 0, 2, OUT, 'backend'),
+        hop('node1', 2000, 6, P, 'backend'),
+        hop('node1', 3000, 3, IN, 'backend'),
+        hop('node1', 5000, 4, OUT, 'backend'),
+        hop('node1', 7000, 2, OUT, 'backend', toN2),
+        hop('node2', 12000, 2, IN, 'backend', toN2),
+        hop('node2', 14000, 4, IN, 'backend'),
+        hop('node2', 17000, 2, OUT, 'client'),
+        hop('node1', 22000, 2, IN, 'client'),
+        hop('node1', 25000, 5, OUT, 'client'),
+        hop('client', 27000, 2, IN, 'client'),
+      ],
     };
     const parts: Record<string, CorrelatePacket[]>[] = [];
     for (let i = 0; i < 5; i++) {
