@@ -60,26 +60,33 @@ export async function mergeAsync(
       inner[i] = c.value[Symbol.iterator]();
     }
   };
-  for (let i = 0; i < chunks.length; i++) await advance(i);
-  for (;;) {
-    let min = -1;
-    let minKey = Infinity;
-    for (let i = 0; i < keys.length; i++) {
-      if (keys[i] < minKey) {
-        minKey = keys[i];
-        min = i;
+  try {
+    for (let i = 0; i < chunks.length; i++) await advance(i);
+    for (;;) {
+      let min = -1;
+      let minKey = Infinity;
+      for (let i = 0; i < keys.length; i++) {
+        if (keys[i] < minKey) {
+          minKey = keys[i];
+          min = i;
+        }
+      }
+      if (min < 0) return;
+      visit(min, heads[min]!);
+      // Stay synchronous while the current chunk lasts.
+      const r = inner[min].next();
+      if (!r.done) {
+        heads[min] = r.value;
+        keys[min] = key(min, r.value);
+      } else {
+        inner[min] = [][Symbol.iterator]();
+        await advance(min);
       }
     }
-    if (min < 0) return;
-    visit(min, heads[min]!);
-    // Stay synchronous while the current chunk lasts.
-    const r = inner[min].next();
-    if (!r.done) {
-      heads[min] = r.value;
-      keys[min] = key(min, r.value);
-    } else {
-      inner[min] = [][Symbol.iterator]();
-      await advance(min);
-    }
+  } catch (error) {
+    // One source failed (or the engine did): the others are closed now, not when collected,
+    // so a failed analysis leaves no capture file open.
+    await Promise.allSettled(chunks.map((c) => c.return?.()));
+    throw error;
   }
 }

@@ -140,3 +140,43 @@ describe('clock bootstrap', () => {
     expect(Math.abs(skew(result) - 1.734e9)).toBeGreaterThan(1e6);
   });
 });
+
+describe('correlateAsync with a failing source', () => {
+  it('rejects with the source error and closes the other sources', async () => {
+    const closed: string[] = [];
+    const packet = (t: number) => ({
+      ...emptyPacket(),
+      tsSec: 1_795_759_897,
+      tsNsec: t,
+      ipVersion: 4,
+      protocol: 17,
+      src: '10.0.0.1',
+      dst: '10.0.0.2',
+      srcPort: 1000 + t,
+      dstPort: 53,
+    });
+    // Each source yields chunks of one packet; `broken` fails on its third chunk of the main pass
+    // (the bootstrap reads each source once first).
+    let calls = 0;
+    const source = (id: string, fails: boolean) =>
+      async function* () {
+        const pass = ++calls;
+        try {
+          for (let i = 0; i < 10; i++) {
+            if (fails && pass > 2 && i === 2) throw new Error(`${id}: read error at offset 4096`);
+            yield [packet(i * 1000 + (fails ? 1 : 0))];
+          }
+        } finally {
+          closed.push(`${id}#${pass}`);
+        }
+      };
+    await expect(
+      correlateAsync([
+        { point: { id: 'ok', role: 'client' }, packets: source('ok', false) },
+        { point: { id: 'broken', role: 'node' }, packets: source('broken', true) },
+      ]),
+    ).rejects.toThrow('broken: read error at offset 4096');
+    // Both main-pass readers ended: the failing one by its error, the other closed by the merge.
+    expect(closed.filter((c) => Number(c.split('#')[1]) > 2).sort()).toEqual(['broken#4', 'ok#3']);
+  });
+});
