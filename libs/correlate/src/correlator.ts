@@ -74,7 +74,7 @@ export class Correlator {
     capture: 0,
     domain: 0,
     rank: 0,
-    loose: 0,
+    endpoint: 0,
     ifIndex: 0,
     pktType: 0,
     frame: 0,
@@ -185,7 +185,7 @@ export class Correlator {
     s.capture = capture;
     s.domain = this.domains[capture];
     s.rank = rank;
-    s.loose = this.endpoint[capture] && p.pktType < 0 ? 1 : 0;
+    s.endpoint = this.endpoint[capture] ? 1 : 0;
     s.ifIndex = p.ifIndex;
     s.pktType = p.pktType;
     s.frame = p.frame;

@@ -9,6 +9,7 @@
 import { findRoot, parityToRoot } from './perspective.js';
 import type { PerspectiveState } from './perspective.js';
 import { SightingArena, type SightingInput } from './sighting.js';
+import { sameTuple } from './tuple-index.js';
 
 export interface PairingOptions {
   windowNs: number;
@@ -50,6 +51,12 @@ const AMBIGUOUS = 1;
  */
 const UNSORTED = 2;
 const EMPTY = -1;
+/**
+ * Open groups of one fingerprint looked at per sighting, newest first. A flood of identical
+ * packets (same payload, IP ID 0) would otherwise make every sighting scan every group in the
+ * window; the nearest in time, which pairing prefers, are among the newest.
+ */
+const MAX_CANDIDATES = 64;
 
 export class PairingWindow {
   readonly sightings = new SightingArena();
@@ -98,9 +105,11 @@ export class PairingWindow {
     let secondD = Infinity;
     const limit = s.tc - this.options.windowNs;
     const gi = this.gi;
+    let candidates = 0;
     for (let g = this.lookup(key); g !== EMPTY; g = gi[g * I + G_OLDER]) {
       if (this.gf[g * F + G_FIRST_TC] < limit) break;
       if (gi[g * I + G_FP2] !== fp2) continue;
+      if (++candidates > MAX_CANDIDATES) break;
       const d = this.distance(g, s);
       if (d < bestD) {
         second = best;
@@ -152,10 +161,22 @@ export class PairingWindow {
     let lastP = null;
     let xRoot = sRoot;
     let xParity = 0;
+    // At a pod's own capture without interfaces (its eth0), nothing translates a packet: it is
+    // seen there again only when the path brought it back under another tuple (a hairpin to
+    // itself), so some other capture must have seen it under the tuple it returns with.
+    const pod = s.endpoint === 1 && s.ifIndex < 0;
+    let repeatAtPod = false;
+    let returned = false;
     for (let x = this.gi[g * I + G_HEAD]; x !== EMPTY; x = S.next(x)) {
       const gap = Math.abs(s.tc - S.tc(x));
       const xp = S.p[x];
       const capture = S.capture(x);
+      if (pod) {
+        if (capture === s.capture) {
+          if (xp === s.p) return Infinity;
+          repeatAtPod = true;
+        } else if (!returned && sameTuple(xp, s.p)) returned = true;
+      }
       if (capture === s.capture && S.ifIndex(x) === s.ifIndex && S.pktType(x) === s.pktType) {
         // One interface sees a packet pass one way once: a repeat there is another packet.
         // Without interface indexes "same point" may be two interfaces: allow, within a moment,
@@ -179,7 +200,7 @@ export class PairingWindow {
       }
       if (gap < d) d = gap;
     }
-    return d;
+    return repeatAtPod && !returned ? Infinity : d;
   }
 
   /** Do two groups' packets belong to one flow already known? */

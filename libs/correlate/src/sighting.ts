@@ -31,8 +31,8 @@ const S_DIR = 11;
 const S_RANK = 12;
 /** Set once its group closed: the slot is free when every older one is too. */
 const S_DEAD = 13;
-/** An endpoint capture's sighting without a packet direction (rank 1 for want of one). */
-const S_LOOSE = 14;
+/** 1 for a sighting at an endpoint capture (a client or backend pod), 0 on the path. */
+const S_ENDPOINT = 14;
 
 /** A sighting as the engine fills it (one reused object; the arena copies its fields). */
 export interface SightingInput {
@@ -43,8 +43,8 @@ export interface SightingInput {
   capture: number;
   domain: number;
   rank: number;
-  /** 1 for an endpoint capture's sighting whose direction the capture did not record. */
-  loose: number;
+  /** 1 at an endpoint capture (a client or backend pod), 0 on the path. */
+  endpoint: number;
   ifIndex: number;
   pktType: number;
   frame: number;
@@ -90,7 +90,7 @@ export class SightingArena {
     i32[i + S_DIR] = s.dir;
     i32[i + S_RANK] = s.rank;
     i32[i + S_DEAD] = 0;
-    i32[i + S_LOOSE] = s.loose;
+    i32[i + S_ENDPOINT] = s.endpoint;
     this.p[slot] = s.p;
     return slot;
   }
@@ -138,8 +138,9 @@ export class SightingArena {
   rank(s: number): number {
     return this.i32[s * I + S_RANK];
   }
+  /** An endpoint capture's sighting whose direction the capture did not record (rank 1). */
   loose(s: number): boolean {
-    return this.i32[s * I + S_LOOSE] === 1;
+    return this.i32[s * I + S_ENDPOINT] === 1 && this.i32[s * I + S_RANK] === 1;
   }
 
   /** Should sighting `a` come after `b` on the packet's path? (Reference time, file order, rank.) */

@@ -88,8 +88,8 @@ export class TupleIndex {
   }
 }
 
-/** The same tuple, as the index's former string keys compared them. */
-function sameTuple(p: PerspectiveState, q: PerspectiveState): boolean {
+/** The same tuple (either way round), as the index's former string keys compared them. */
+export function sameTuple(p: PerspectiveState, q: PerspectiveState): boolean {
   if (p.protocol !== q.protocol || p.tunnel !== q.tunnel) return false;
   if (p.tunnel !== 0 && (p.vni !== q.vni || !samePair(p.outerSrc, p.outerDst, q.outerSrc, q.outerDst)))
     return false;

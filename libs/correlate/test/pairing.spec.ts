@@ -36,7 +36,7 @@ function run(groups: number, windowNs: number, step: (g: number) => number = () 
     capture,
     domain: 0,
     rank: 1,
-    loose: 0,
+    endpoint: 0,
     ifIndex: capture,
     pktType: 0,
     frame: g,

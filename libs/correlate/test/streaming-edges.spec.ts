@@ -248,6 +248,25 @@ describe('clock offsets from brackets found while reading', () => {
   });
 });
 
+describe('identical datagrams from many ports', () => {
+  it('stay one flow each, where a pod capture cannot tell one from the next', () => {
+    // 3,000 byte-identical datagrams (IP ID 0, one payload) from a pod's successive ports, 10 µs
+    // apart, seen leaving the client pod and reaching the backend pod, both plain captures
+    // (no interfaces): hundreds of open groups share the fingerprint at any time.
+    const n = 3000;
+    const datagram = (t: number, i: number) => ({
+      ...udp(t, '10.0.0.1', 1024 + i, '10.0.0.2', 53, 0),
+      payloadHash: 42,
+    });
+    const client = Array.from({ length: n }, (_, i) => datagram(i * 10_000, i));
+    const backend = Array.from({ length: n }, (_, i) => datagram(i * 10_000 + 3000, i));
+    const r = correlate([capture('c', 'client', 'n1', client), capture('b', 'backend', 'n1', backend)]);
+    expect(r.flowCount).toBe(n);
+    expect(r.hops).toBe(n);
+    for (const f of r.flows) expect(f.perspectives.map((p) => p.src)).toEqual([f.client, f.client]);
+  });
+});
+
 describe('the clock bootstrap', () => {
   it('finds a UDP-only host that shows up late in another capture', () => {
     // The client's capture holds 25,000 unrelated datagrams before 50 DNS exchanges with a pod
