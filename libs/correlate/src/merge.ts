@@ -19,18 +19,24 @@ export function mergeSync(
   };
   iters.forEach((_, i) => advance(i));
   for (;;) {
-    let min = -1;
-    let minKey = Infinity;
-    for (let i = 0; i < keys.length; i++) {
-      if (keys[i] < minKey) {
-        minKey = keys[i];
-        min = i;
-      }
-    }
+    const min = earliest(keys);
     if (min < 0) return;
     visit(min, heads[min]!);
     advance(min);
   }
+}
+
+/** The source whose head comes first (the lowest index among equals), -1 when all are done. */
+function earliest(keys: number[]): number {
+  let min = -1;
+  let minKey = Infinity;
+  for (let i = 0; i < keys.length; i++) {
+    if (keys[i] < minKey) {
+      minKey = keys[i];
+      min = i;
+    }
+  }
+  return min;
 }
 
 /** Async sources yield chunks (e.g. one decoded batch) so the merge awaits once per chunk. */
@@ -63,14 +69,7 @@ export async function mergeAsync(
   try {
     for (let i = 0; i < chunks.length; i++) await advance(i);
     for (;;) {
-      let min = -1;
-      let minKey = Infinity;
-      for (let i = 0; i < keys.length; i++) {
-        if (keys[i] < minKey) {
-          minKey = keys[i];
-          min = i;
-        }
-      }
+      const min = earliest(keys);
       if (min < 0) return;
       visit(min, heads[min]!);
       // Stay synchronous while the current chunk lasts.
