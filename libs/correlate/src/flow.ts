@@ -20,6 +20,7 @@ import {
   S_RETRANS,
   S_RST,
   S_SIGHTINGS,
+  S_SYN,
   S_UNPAIRED,
 } from './perspective.js';
 import { addTranslations, outerOf, tupleOf, type TranslationContext } from './translation.js';
@@ -152,6 +153,9 @@ export function buildFlow(members: PerspectiveState[], ctx: FlowContext): Flow {
       synReq = true;
       if (!Number.isNaN(p.synAckT)) synAck = true;
     }
+    // A SYN-ACK the reply's way, wherever it was seen: the point that saw the SYN may have
+    // missed it, or the capture that saw it may have started after the SYN.
+    if (p.stat[S_SYN + rep] > 0) synAck = true;
     if (p.stat[S_FIN + req] > 0) finReq = true;
     if (p.stat[S_FIN + rep] > 0) finRep = true;
     if (p.stat[S_RST + req] > 0) rstReq = true;
@@ -417,7 +421,7 @@ function perspectiveOf(p: PerspectiveState, d: number, request: boolean, ctx: Fl
     outer: outerOf(p, d),
     retransmissions: smallInt(p.stat[S_RETRANS + d]),
     duplicateAcks: smallInt(p.stat[S_DUP_ACKS + d]),
-    syn: p.synDir === d ? p.synCount : 0,
+    syn: smallInt(p.stat[S_SYN + d]),
     fin: smallInt(p.stat[S_FIN + d]),
     rst: smallInt(p.stat[S_RST + d]),
     icmpErrors: smallInt(p.stat[S_ICMP_ERRORS + d]),

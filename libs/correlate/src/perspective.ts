@@ -59,9 +59,11 @@ export const S_ICMP_ERRORS = 26;
 /** ICMP (not errors): type and code of the first message each way (NaN until seen). */
 export const S_ICMP_TYPE = 28;
 export const S_ICMP_CODE = 30;
+/** Packets with SYN set (a SYN-ACK included; SCTP: INIT and INIT ACK), as tcpdump's [S] and [S.]. */
+export const S_SYN = 32;
 
 // prettier-ignore
-const INITIAL_STATS = [0, 0, 0, 0, 0, 0, NaN, NaN, NaN, NaN, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NaN, NaN, NaN, NaN, NaN, NaN, 0, 0, NaN, NaN, NaN, NaN];
+const INITIAL_STATS = [0, 0, 0, 0, 0, 0, NaN, NaN, NaN, NaN, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NaN, NaN, NaN, NaN, NaN, NaN, 0, 0, NaN, NaN, NaN, NaN, 0, 0];
 
 /** ICMP and ICMPv6 types that answer another (echo reply, router or neighbour advertisement...). */
 const ICMP_ANSWERS = new Set([0, 9, 14, 16, 18]);
@@ -83,7 +85,6 @@ export class PerspectiveState {
    * and capture point): stat[S_PACKETS + dir], ...
    */
   readonly stat = newStats();
-  synCount = 0;
   /** Direction of the first SYN without ACK, its ISN and time; -1 if none seen. */
   synDir = -1;
   synSeq = 0;
@@ -198,7 +199,6 @@ export class PerspectiveState {
     this.parent = this;
     this.parity = this.rank = 0;
     for (let i = 0; i < INITIAL_STATS.length; i++) this.stat[i] = INITIAL_STATS[i];
-    this.synCount = 0;
     this.synDir = -1;
     this.synSeq = 0;
     this.synT = this.synAckT = this.ackT = NaN;
@@ -244,12 +244,14 @@ export class PerspectiveState {
     if (chunks & SCTP_ABORT) this.stat[S_RST + dir]++;
     if (chunks & (SCTP_SHUTDOWN | SCTP_SHUTDOWN_ACK)) this.stat[S_FIN + dir]++;
     if (chunks & SCTP_INIT) {
-      this.synCount++;
+      this.stat[S_SYN + dir]++;
       if (this.synDir < 0) {
         this.synDir = dir;
         this.synT = t;
       }
     } else if (chunks & SCTP_INIT_ACK) {
+      this.stat[S_SYN + dir]++;
+      if (this.answerDir < 0) this.sawAnswer(dir, t);
       if (dir !== this.synDir && this.synDir >= 0 && Number.isNaN(this.synAckT)) this.synAckT = t;
     } else if (chunks & SCTP_COOKIE_ECHO) {
       if (dir === this.synDir && !Number.isNaN(this.synAckT) && Number.isNaN(this.ackT)) this.ackT = t;
@@ -274,8 +276,8 @@ export class PerspectiveState {
     if (flags & RST) this.stat[S_RST + dir]++;
     if (flags & FIN) this.stat[S_FIN + dir]++;
     if (flags & SYN) {
+      this.stat[S_SYN + dir]++;
       if (!(flags & ACK)) {
-        this.synCount++;
         if (this.synDir < 0) {
           this.synDir = dir;
           this.synSeq = p.seq;

@@ -3,7 +3,7 @@
 // opening was not captured, and a LoadBalancer address as the Service's front.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { communityId as decodeCommunityId, decodeFile } from '#decode';
+import { communityId as decodeCommunityId, decodeFile, SCTP_COOKIE_ECHO, SCTP_INIT_ACK } from '#decode';
 import { describe, expect, it } from 'vitest';
 import { communityIdVectors } from '../../decode/test/shared.js';
 import { communityId } from '../src/community-id.js';
@@ -167,6 +167,75 @@ describe('a flow whose opening was not captured', () => {
     expect(flow.communityIds.client).toBe(
       decodeCommunityId({ protocol: 1, src: '10.0.0.1', dst: '10.0.0.2', srcPort: 8, dstPort: 0 }),
     );
+  });
+});
+
+describe('handshakes seen in part', () => {
+  const c = '10.0.1.5';
+  const s = '10.0.2.7';
+  const tcp = (t: number, fromClient: boolean, flags: number, seq: number, ack: number, len = 0) =>
+    pkt(t, {
+      protocol: 6,
+      src: fromClient ? c : s,
+      srcPort: fromClient ? 40000 : 8080,
+      dst: fromClient ? s : c,
+      dstPort: fromClient ? 8080 : 40000,
+      tcpFlags: flags,
+      seq,
+      ack,
+      window: 100,
+      ipId: t % 65536,
+      payloadLength: len,
+      payloadHash: len ? seq : 0,
+    });
+  const syn = tcp(1000, true, 0x02, 100, 0);
+  const synAck = tcp(2000, false, 0x12, 900, 101);
+  const ack = tcp(3000, true, 0x10, 101, 901);
+  const request = tcp(4000, true, 0x18, 101, 901, 50);
+  const answer = tcp(5000, false, 0x18, 901, 151, 80);
+
+  it('counts SYN-ACKs as the reply direction syn, as tcpdump shows [S.]', () => {
+    const [flow] = correlate([
+      { point: { id: 'c', role: 'client' }, packets: () => [syn, synAck, ack, request, answer] },
+    ]).flows;
+    expect(flow.perspectives.map((p) => [p.direction, p.syn])).toEqual([
+      ['request', 1],
+      ['reply', 1],
+    ]);
+  });
+
+  it('is established when the point that saw the SYN missed the SYN-ACK', () => {
+    // The node saw the SYN but dropped the SYN-ACK; the client's capture began after the SYN.
+    const flows = correlate([
+      { point: { id: 'c', role: 'client', node: 'n' }, packets: () => [synAck, ack, request, answer] },
+      { point: { id: 'n', role: 'node', node: 'n' }, packets: () => [syn, ack, request, answer] },
+    ]).flows;
+    expect(flows.map((f) => [f.client, f.state])).toEqual([[`${c}:40000`, 'ESTABLISHED']]);
+  });
+
+  it('takes the receiver of an SCTP INIT ACK as the client when the INIT was missed', () => {
+    const sctp = (t: number, fromClient: boolean, chunks: number) =>
+      pkt(t, {
+        protocol: 132,
+        src: fromClient ? c : s,
+        srcPort: fromClient ? 40000 : 38412,
+        dst: fromClient ? s : c,
+        dstPort: fromClient ? 38412 : 40000,
+        sctpVtag: fromClient ? 0xaaaa : 0xbbbb,
+        sctpChunks: chunks,
+        ipId: t % 65536,
+      });
+    const [flow] = correlate([
+      {
+        point: { id: 'c', role: 'client' },
+        packets: () => [
+          sctp(1000, false, SCTP_INIT_ACK),
+          sctp(2000, true, SCTP_COOKIE_ECHO),
+          sctp(3000, true, 1),
+        ],
+      },
+    ]).flows;
+    expect([flow.client, flow.service]).toEqual([`${c}:40000`, `${s}:38412`]);
   });
 });
 
