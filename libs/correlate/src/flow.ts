@@ -103,11 +103,10 @@ export function buildFlow(members: PerspectiveState[], ctx: FlowContext): Flow {
     p.firstReqTc = (Number.isNaN(t) ? p.stat[S_FIRST + (1 - p.reqDir)] : t) - ctx.offset(p.domain);
     p.roleRank = ROLE_RANK[ctx.points[p.capture].role] ?? 2;
   }
-  // Path order of the request: where it was first seen (client side) to where it was last seen.
-  let n = 0;
-  for (const p of members) if (hasRequest(p)) scratch[n++] = p;
-  if (n === 0) for (const p of members) scratch[n++] = p;
-  stableSort(scratch, n, byPath);
+  // Path order of the request, client side first: the hops' order, and time where none links
+  // two perspectives. Time alone would put a capture that started late at the end of the path.
+  pathOrder(members, 1);
+  const n = pathOrder(members, 0);
   const clientLeg = scratch[0];
   const lastLeg = scratch[n - 1];
   const clientTuple = tupleOf(clientLeg, clientLeg.reqDir);
@@ -118,11 +117,15 @@ export function buildFlow(members: PerspectiveState[], ctx: FlowContext): Flow {
     for (let h = 0; h < p.hopCount; h++) {
       const hop = p.hops[h];
       const from = translations.length;
-      addTranslations(translations, p, hop, hop.fromDir === p.reqDir ? 'request' : 'reply', ctx);
-      for (let i = from; i < translations.length; i++) translationOrder[i] = hop.firstTc;
+      const request = hop.fromDir === p.reqDir;
+      addTranslations(translations, p, hop, request ? 'request' : 'reply', ctx);
+      for (let i = from; i < translations.length; i++) {
+        translationPos[i] = request ? p.reqPos : p.repPos;
+        translationOrder[i] = hop.firstTc;
+      }
     }
   }
-  sortTranslations(translations, translationOrder);
+  sortTranslations(translations, translationPos, translationOrder);
   let dnat = false;
   for (const t of translations) if (t.direction === 'request' && isDnat(t.kind)) dnat = true;
 
@@ -274,7 +277,47 @@ function putSeparator(at: number): number {
  */
 const scratch: PerspectiveState[] = [];
 const scratchKeys: number[] = [];
+const translationPos: number[] = [];
 const translationOrder: number[] = [];
+
+/**
+ * Orders the members along the path of the request (`reply` 0) or of the reply (1): a hop goes
+ * from the perspective where the packet was seen earlier on its way to the next, so the hops
+ * decide (a topological order); time, then role, decides between perspectives no hop orders.
+ * Only members that carried packets that way take part (all of them if none did). Sets reqPos
+ * or repPos, leaves them in that order in scratch[0 .. n) and returns n.
+ */
+function pathOrder(members: PerspectiveState[], reply: number): number {
+  let n = 0;
+  for (const p of members) if (p.stat[S_PACKETS + (p.reqDir ^ reply)] > 0) scratch[n++] = p;
+  if (n === 0) for (const p of members) scratch[n++] = p;
+  stableSort(scratch, n, reply === 0 ? byPath : byReplyPath);
+  for (const p of members) p.pathIn = -1;
+  for (let i = 0; i < n; i++) scratch[i].pathIn = 0;
+  for (let i = 0; i < n; i++) forEachHop(scratch[i], reply, (to) => to.pathIn++);
+  // Kahn's algorithm over the time order: the earliest perspective no remaining hop leads to.
+  for (let placed = 0; placed < n; placed++) {
+    let pick = placed;
+    while (pick < n && scratch[pick].pathIn !== 0) pick++;
+    if (pick === n) pick = placed; // a cycle (never on one packet's path): time decides
+    const p = scratch[pick];
+    for (let j = pick; j > placed; j--) scratch[j] = scratch[j - 1];
+    scratch[placed] = p;
+    p.pathIn = -2;
+    if (reply === 0) p.reqPos = placed;
+    else p.repPos = placed;
+    forEachHop(p, reply, (to) => to.pathIn--);
+  }
+  return n;
+}
+
+/** Calls `visit` with the perspective each of p's hops in that direction leads to (if ordered). */
+function forEachHop(p: PerspectiveState, reply: number, visit: (to: PerspectiveState) => void): void {
+  for (let h = 0; h < p.hopCount; h++) {
+    const hop = p.hops[h];
+    if (hop.fromDir === (p.reqDir ^ reply) && hop.to !== p && hop.to.pathIn >= 0) visit(hop.to);
+  }
+}
 
 function hasRequest(p: PerspectiveState): boolean {
   return p.stat[S_PACKETS + p.reqDir] > 0;
@@ -284,8 +327,21 @@ function byPath(x: PerspectiveState, y: PerspectiveState): number {
   return cmp(x.firstReqTc, y.firstReqTc) || x.roleRank - y.roleRank || x.capture - y.capture;
 }
 
-function byRequestTime(x: PerspectiveState, y: PerspectiveState): number {
-  return cmp(x.firstReqTc, y.firstReqTc) || x.roleRank - y.roleRank;
+/** The reply's way: when it was first seen, the backend's side first. */
+function byReplyPath(x: PerspectiveState, y: PerspectiveState): number {
+  return cmp(firstReplyTc(x), firstReplyTc(y)) || y.roleRank - x.roleRank || x.capture - y.capture;
+}
+
+function firstReplyTc(p: PerspectiveState): number {
+  const t = p.stat[S_FIRST + 1 - p.reqDir];
+  return Number.isNaN(t) ? Infinity : t;
+}
+
+/** Perspectives as listed: along the request's path, then (no request there) by time. */
+function byRequestPath(x: PerspectiveState, y: PerspectiveState): number {
+  const xPos = x.stat[S_PACKETS + x.reqDir] > 0 ? x.reqPos : Infinity;
+  const yPos = y.stat[S_PACKETS + y.reqDir] > 0 ? y.reqPos : Infinity;
+  return cmp(xPos, yPos) || cmp(x.firstReqTc, y.firstReqTc) || x.roleRank - y.roleRank;
 }
 
 /** The kinds whose name has DNAT in it (TranslationKind is a closed set: no regex needed). */
@@ -345,21 +401,25 @@ function stableSort<T>(a: T[], n: number, compare: (x: T, y: T) => number): void
 }
 
 /**
- * The same insertion sort of the translations, request before reply, then by when their hop
- * was first made (`order`, moved along): no wrapper object per translation to carry the key.
+ * The same insertion sort of the translations: request before reply, then along that path
+ * (`pos`: its perspective's place), then by when their hop was first made (`order`); the keys
+ * move along, so no wrapper object per translation carries them.
  */
-function sortTranslations(t: Translation[], order: number[]): void {
+function sortTranslations(t: Translation[], pos: number[], order: number[]): void {
   for (let i = 1; i < t.length; i++) {
     const x = t[i];
+    const xPos = pos[i];
     const xOrder = order[i];
     const xRank = dirRank(x.direction);
     let j = i - 1;
-    while (j >= 0 && (dirRank(t[j].direction) - xRank || cmp(order[j], xOrder)) > 0) {
+    while (j >= 0 && (dirRank(t[j].direction) - xRank || pos[j] - xPos || cmp(order[j], xOrder)) > 0) {
       t[j + 1] = t[j];
+      pos[j + 1] = pos[j];
       order[j + 1] = order[j];
       j--;
     }
     t[j + 1] = x;
+    pos[j + 1] = xPos;
     order[j + 1] = xOrder;
   }
 }
@@ -386,7 +446,7 @@ function perspectivesOf(members: PerspectiveState[], ctx: FlowContext): Perspect
     if (members[i].stat[S_SIGHTINGS] !== 0) count++;
     if (members[i].stat[S_SIGHTINGS + 1] !== 0) count++;
   }
-  stableSort(scratch, n, byRequestTime);
+  stableSort(scratch, n, byRequestPath);
   // Sized once: pushing would give every one of these small arrays room for 17.
   const perspectives = new Array<Perspective>(count);
   let k = 0;

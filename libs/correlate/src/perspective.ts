@@ -125,6 +125,10 @@ export class PerspectiveState {
   reqDir = 0;
   firstReqTc = NaN;
   roleRank = 0;
+  /** buildFlow's path positions, request and reply (see pathOrder), and its scratch count. */
+  reqPos = 0;
+  repPos = 0;
+  pathIn = 0;
 
   /** Handed over in a finished flow: the index no longer finds it. */
   retired = false;
@@ -208,7 +212,7 @@ export class PerspectiveState {
     this.ambiguous = 0;
     this.ifaceCount = this.evidenceCount = this.hopCount = this.crossCount = 0;
     this.tuples = null;
-    this.reqDir = this.roleRank = 0;
+    this.reqDir = this.roleRank = this.reqPos = this.repPos = this.pathIn = 0;
     this.firstReqTc = NaN;
     this.retired = false;
     this.serial = 0;

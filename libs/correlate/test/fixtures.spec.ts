@@ -245,3 +245,31 @@ describe('pod captures without packet directions (tcpdump -i eth0 in the pod)', 
     });
   }
 });
+
+describe('a client capture that missed every handshake (started late, or filtered)', () => {
+  it('still puts the client first on the path, and names the backend', async () => {
+    // The clusterip scenario with the client pod's SYNs and SYN-ACKs removed: its perspectives'
+    // first requests come after the node's, yet the hops put it first.
+    const scenario = SCENARIOS[0];
+    const full = await loadCaptures(scenario.dir, scenario.captures);
+    const late = full.map((c) => {
+      if (c.point.role !== 'client') return c;
+      const packets = Array.from(c.packets(), (p) => ({ ...p })).filter((p) => !(p.tcpFlags & 2));
+      return { ...c, packets: () => packets };
+    });
+    const result = correlate(late);
+    const truth = groundTruth(scenario.dir).connections.filter(
+      (c) => c.proto === 'tcp' && c.backend !== null,
+    );
+    expect(truth.length).toBeGreaterThan(0);
+    for (const c of truth) {
+      const flow = flowOf(result, c);
+      expect(flow, c.id).toBeDefined();
+      expect(flow!.backend, c.id).toBe(c.backend);
+      const first = flow!.translations.find((t) => t.direction === 'request')!;
+      expect(first.fromCapture, c.id).toBe('client.pcap');
+      const lastReply = flow!.translations.filter((t) => t.direction === 'reply').at(-1)!;
+      expect(lastReply.capture, c.id).toBe('client.pcap');
+    }
+  });
+});
