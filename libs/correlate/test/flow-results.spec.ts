@@ -7,22 +7,13 @@ import { communityId as decodeCommunityId, decodeFile, SCTP_COOKIE_ECHO, SCTP_IN
 import { describe, expect, it } from 'vitest';
 import { communityIdVectors } from '../../decode/test/shared.js';
 import { communityId } from '../src/community-id.js';
-import { decodedSource, emptyPacket } from '../src/decode-adapter.js';
+import { decodedSource } from '../src/decode-adapter.js';
+import { packetAt, tcpSegment } from './helpers/packets.js';
 import { correlate, type AddressLookup, type CorrelatePacket } from '../src/index.js';
 
 const CORPUS = fileURLToPath(new URL('../../../../shared/corpus/community-id/', import.meta.url));
 
-function pkt(t: number, fields: Partial<CorrelatePacket>): CorrelatePacket {
-  return {
-    ...emptyPacket(),
-    tsSec: 1_795_759_897,
-    tsNsec: t,
-    ipVersion: 4,
-    ipId: 1,
-    ipLength: 60,
-    ...fields,
-  };
-}
+const pkt = packetAt;
 
 async function corpusFlows(file: string) {
   const packets = await decodeFile([readFileSync(`${CORPUS}${file}`)]);
@@ -174,20 +165,9 @@ describe('handshakes seen in part', () => {
   const c = '10.0.1.5';
   const s = '10.0.2.7';
   const tcp = (t: number, fromClient: boolean, flags: number, seq: number, ack: number, len = 0) =>
-    pkt(t, {
-      protocol: 6,
-      src: fromClient ? c : s,
-      srcPort: fromClient ? 40000 : 8080,
-      dst: fromClient ? s : c,
-      dstPort: fromClient ? 8080 : 40000,
-      tcpFlags: flags,
-      seq,
-      ack,
-      window: 100,
-      ipId: t % 65536,
-      payloadLength: len,
-      payloadHash: len ? seq : 0,
-    });
+    fromClient
+      ? tcpSegment(t, c, 40000, s, 8080, flags, seq, ack, t % 65536, len)
+      : tcpSegment(t, s, 8080, c, 40000, flags, seq, ack, t % 65536, len);
   const syn = tcp(1000, true, 0x02, 100, 0);
   const synAck = tcp(2000, false, 0x12, 900, 101);
   const ack = tcp(3000, true, 0x10, 101, 901);

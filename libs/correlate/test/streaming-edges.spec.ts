@@ -4,25 +4,9 @@
 // request's way.
 import { describe, expect, it } from 'vitest';
 import { correlate, type CorrelatePacket, type CorrelationResult } from '../src/index.js';
-import { emptyPacket } from '../src/decode-adapter.js';
+import { packetAt, tcpSegment } from './helpers/packets.js';
 
-const T0 = 1_795_759_897;
-
-/** A packet `t` ns after T0; UDP over IPv4 unless `fields` say otherwise. */
-function pkt(t: number, fields: Partial<CorrelatePacket>): CorrelatePacket {
-  const sec = Math.floor(t / 1e9);
-  return {
-    ...emptyPacket(),
-    tsSec: T0 + sec,
-    tsNsec: t - sec * 1e9,
-    ipVersion: 4,
-    protocol: 17,
-    ipId: 1,
-    ipLength: 60,
-    payloadLength: 30,
-    ...fields,
-  };
-}
+const pkt = packetAt;
 
 function udp(
   t: number,
@@ -45,33 +29,7 @@ function udp(
   });
 }
 
-function tcp(
-  t: number,
-  src: string,
-  srcPort: number,
-  dst: string,
-  dstPort: number,
-  flags: number,
-  seq: number,
-  ack: number,
-  id: number,
-  len = 0,
-) {
-  return pkt(t, {
-    protocol: 6,
-    src,
-    srcPort,
-    dst,
-    dstPort,
-    tcpFlags: flags,
-    seq,
-    ack,
-    window: 100,
-    ipId: id,
-    payloadLength: len,
-    payloadHash: len ? seq : 0,
-  });
-}
+const tcp = tcpSegment;
 
 function capture(id: string, role: 'client' | 'node' | 'backend', node: string, packets: CorrelatePacket[]) {
   return { point: { id, role, node }, packets: () => packets };

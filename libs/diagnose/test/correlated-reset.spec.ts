@@ -1,7 +1,8 @@
 // diagnose over what correlate really produces (not hand-made flows): a connection the backend
 // resets after answering is a mid-stream reset, not a refused connection.
-import { correlate, emptyPacket, type CorrelatePacket } from '#correlate';
+import { correlate, type CorrelatePacket } from '#correlate';
 import { describe, expect, it } from 'vitest';
+import { tcpSegment } from '../../correlate/test/helpers/packets.js';
 import { diagnose } from '../src/index.js';
 
 const CLIENT = ['10.0.1.5', 40000] as const;
@@ -21,26 +22,7 @@ function segment(
   const server = toVip ? VIP : POD;
   const [src, srcPort] = request ? CLIENT : server;
   const [dst, dstPort] = request ? server : CLIENT;
-  const p: CorrelatePacket = {
-    ...emptyPacket(),
-    tsSec: 1_795_759_897,
-    tsNsec: t,
-    ipVersion: 4,
-    protocol: 6,
-    src,
-    srcPort,
-    dst,
-    dstPort,
-    tcpFlags: flags,
-    seq,
-    ack,
-    window: 100,
-    ipId: (seq + flags) % 65536,
-    ipLength: 52 + len,
-    payloadLength: len,
-    payloadHash: len ? seq : 0,
-  };
-  return p;
+  return tcpSegment(t, src, srcPort, dst, dstPort, flags, seq, ack, (seq + flags) % 65536, len);
 }
 
 describe('a connection the backend resets after answering', () => {
