@@ -42,7 +42,8 @@ const ROLE_RANK: Record<string, number> = { client: 0, node: 1, other: 2, backen
  * Sets every member's request direction (`reqDir`), in its own terms: the direction of the
  * earliest SYN if any perspective saw one; else the opposite of the earliest packet that can only
  * be an answer (SYN-ACK, echo reply...: the capture began after the opening); else the direction
- * of the earliest packet.
+ * of the earliest packet, except that a TCP connection caught mid-stream, where the server may
+ * well have sent first, goes from its ephemeral port (Linux: 32768 and up) if one side has one.
  */
 export function requestDirections(members: PerspectiveState[], offset: (domain: number) => number): void {
   let pick: PerspectiveState | null = null;
@@ -78,10 +79,16 @@ export function requestDirections(members: PerspectiveState[], offset: (domain: 
         pickT = t;
       }
     }
+    const first = pick!;
+    const ephemeralA = first.aPort >= EPHEMERAL_PORTS;
+    if (first.protocol === 6 && ephemeralA !== first.bPort >= EPHEMERAL_PORTS) pickDir = ephemeralA ? 0 : 1;
   }
   const rootDir = pickDir ^ parityToRoot(pick!);
   for (const p of members) p.reqDir = rootDir ^ parityToRoot(p);
 }
+
+/** Where Linux's default ip_local_port_range begins (NodePorts end below it, at 32767). */
+const EPHEMERAL_PORTS = 32768;
 
 function nz(t: number): number {
   return Number.isNaN(t) ? Infinity : t;

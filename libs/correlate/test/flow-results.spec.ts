@@ -193,6 +193,14 @@ describe('handshakes seen in part', () => {
     expect(flows.map((f) => [f.client, f.state])).toEqual([[`${c}:40000`, 'ESTABLISHED']]);
   });
 
+  it('takes the ephemeral port as the client of a TCP connection caught mid-stream', () => {
+    // No handshake captured, and the server's data came first (a download, a stream).
+    const [flow] = correlate([
+      { point: { id: 'c', role: 'client' }, packets: () => [answer, tcp(6000, true, 0x10, 151, 981)] },
+    ]).flows;
+    expect([flow.client, flow.service]).toEqual([`${c}:40000`, `${s}:8080`]);
+  });
+
   it('takes the receiver of an SCTP INIT ACK as the client when the INIT was missed', () => {
     const sctp = (t: number, fromClient: boolean, chunks: number) =>
       pkt(t, {
