@@ -51,6 +51,21 @@ describe('real captures with packets removed', () => {
     expect(f!.detail).toContain('never arrived at backend.pcap');
   });
 
+  it("SYN_UNANSWERED: counts the SYNs as the point that saw them all, not the client's late capture", async () => {
+    const hung = groundTruth(SCENARIOS.diagnostics).connections.find((c) => c.case === 'backend-hung')!;
+    const syns = Number(/timeout_after_(\d+)_syns/.exec(hung.outcome)![1]);
+    const port = Number(hung.client.split(':')[1]);
+    // The client's capture started after its first SYN (retransmissions follow 1 s and more
+    // later); the node and the pod saw every one. (Stateless: each source is read twice.)
+    const firstSyn = BigInt(Math.round(hung.start_time * 1e6)) * 1000n;
+    const findings = await findingsOf(
+      'diagnostics',
+      (c, p) => !(c === 'client.pcap' && p.srcPort === port && packetNs(p) < firstSyn + 500_000_000n),
+    );
+    const [f] = findings.filter((x) => x.code === 'SYN_UNANSWERED');
+    expect(f!.evidence.attempts).toEqual([expect.objectContaining({ syns, retransmissions: syns - 1 })]);
+  });
+
   it('UNPAIRED_TRAFFIC: node and pod captures started after half the connections', async () => {
     const truth = [...groundTruth(SCENARIOS.clusterip).connections].sort(
       (a, b) => a.start_time - b.start_time,

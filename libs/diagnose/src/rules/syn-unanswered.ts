@@ -1,7 +1,7 @@
 // SYN_UNANSWERED: a TCP connection attempt nobody answered, and where its SYN was last seen —
 // only at the client, on the node before DNAT, after DNAT towards a pod but never at that pod's
 // capture, or at the backend which did not reply — with the retransmissions and their timing.
-import type { Flow } from '#correlate';
+import type { Flow, Perspective } from '#correlate';
 import { commands, unique } from '../commands.js';
 import { endpoint, ipOf, type RuleContext } from '../context.js';
 import {
@@ -91,13 +91,22 @@ function finding(ctx: RuleContext, group: { flow: Flow; where: Loss }[]): Findin
   const svc = ctx.service(flow);
   const target = svc ? `${svc.display} (${flow.service})` : flow.service;
   const attempts = group.map(({ flow: f }) => {
-    const first = f.perspectives.find((p) => p.direction === 'request' && ctx.role(p.capture) === 'client');
-    const p = first ?? f.perspectives.find((x) => x.direction === 'request');
+    // The SYNs, their retransmissions and their span as one capture point saw them: the one that
+    // saw the most (a capture started late saw fewer), the client's among equals.
+    let p: Perspective | undefined;
+    for (const x of f.perspectives) {
+      if (x.direction !== 'request') continue;
+      const better =
+        p === undefined ||
+        x.syn > p.syn ||
+        (x.syn === p.syn && ctx.role(x.capture) === 'client' && ctx.role(p.capture) !== 'client');
+      if (better) p = x;
+    }
     return {
       flow: f.id,
       client: f.client,
       syns: p?.syn ?? 0,
-      retransmissions: f.retransmissions,
+      retransmissions: p?.retransmissions ?? f.retransmissions,
       firstNs: p?.firstNs ?? f.firstNs,
       lastNs: p?.lastNs ?? f.lastNs,
       spanNs: p ? (BigInt(p.lastNs) - BigInt(p.firstNs)).toString() : '0',
