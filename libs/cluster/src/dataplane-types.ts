@@ -90,6 +90,8 @@ export interface Frontend {
   trafficPolicy?: string;
   /** kubectl snapshots that declare this frontend; empty when only a node's dataplane knows it. */
   declaredBy: string[];
+  /** Whether EndpointSlices were given at all: only then is an empty `intended` news. */
+  endpointsKnown?: boolean;
   intended: IntendedBackend[];
   /** Share of new connections each usable endpoint should get cluster-wide (equal split, as kube-proxy does). */
   expectedShares: { ip: string; port: number; share: number }[];

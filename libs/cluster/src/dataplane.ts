@@ -6,6 +6,7 @@ import { family, findMismatches, usableEndpoints } from './mismatches.js';
 import { addObserved } from './observed.js';
 import { formatHostPort, servicePortName } from './text.js';
 import type {
+  EndpointSliceObject,
   FrontendKind,
   ParsedSnapshot,
   ProgrammedService,
@@ -20,7 +21,10 @@ export function buildDataplaneModel(snapshots: ParsedSnapshot[]): DataplaneModel
   const frontends = new Map<string, Frontend>();
   const byIp = nodeAddressIndex(snapshots);
   const kubectl = snapshots.filter((s): s is SnapshotOf<'kubectl'> => s.kind === 'kubectl');
-  for (const s of kubectl) addIntended(frontends, s);
+  // EndpointSlices from every kubectl snapshot: `kubectl get svc` and `kubectl get
+  // endpointslices` are often saved to separate files.
+  const slices = kubectl.flatMap((s) => s.data.endpointSlices.map((slice) => ({ slice, source: s.name })));
+  for (const s of kubectl) addIntended(frontends, s, slices);
 
   const nodes = new Set<string>();
   const nodeOf = (s: ParsedSnapshot) => attributeNode(s, byIp) ?? s.name;
@@ -82,11 +86,20 @@ function getFrontend(
   return f;
 }
 
-function addIntended(frontends: Map<string, Frontend>, s: SnapshotOf<'kubectl'>): void {
+interface SourcedSlice {
+  slice: EndpointSliceObject;
+  source: string;
+}
+
+function addIntended(
+  frontends: Map<string, Frontend>,
+  s: SnapshotOf<'kubectl'>,
+  slices: SourcedSlice[],
+): void {
   for (const svc of s.data.services) {
     for (const sp of svc.ports) {
       const name = servicePortName(svc.namespace, svc.name, sp.name);
-      const backends = intendedFor(s, svc, sp.name, sp.protocol);
+      const backends = intendedFor(slices, svc, sp.name, sp.protocol);
       const vips: [FrontendKind, string][] = [
         ...svc.clusterIPs.map((ip): [FrontendKind, string] => ['ClusterIP', ip]),
         ...svc.externalIPs.map((ip): [FrontendKind, string] => ['ExternalIP', ip]),
@@ -98,6 +111,8 @@ function addIntended(frontends: Map<string, Frontend>, s: SnapshotOf<'kubectl'>)
       if (sp.nodePort) targets.push(getFrontend(frontends, 'NodePort', sp.protocol, undefined, sp.nodePort));
       for (const f of targets) {
         f.service = name;
+        // Without any EndpointSlices, an empty `intended` says nothing about the endpoints.
+        if (slices.length > 0) f.endpointsKnown = true;
         if (!f.declaredBy.includes(s.name)) f.declaredBy.push(s.name);
         f.trafficPolicy = f.kind === 'ClusterIP' ? svc.internalTrafficPolicy : svc.externalTrafficPolicy;
         const family = f.ip?.includes(':') ? 6 : f.ip ? 4 : 0;
@@ -113,13 +128,13 @@ function addIntended(frontends: Map<string, Frontend>, s: SnapshotOf<'kubectl'>)
 }
 
 function intendedFor(
-  s: SnapshotOf<'kubectl'>,
+  slices: SourcedSlice[],
   svc: ServiceObject,
   portName: string,
   protocol: Protocol,
 ): IntendedBackend[] {
   const out: IntendedBackend[] = [];
-  for (const slice of s.data.endpointSlices) {
+  for (const { slice, source } of slices) {
     if (slice.namespace !== svc.namespace || slice.service !== svc.name) continue;
     const port = slice.ports.find((p) => p.name === portName && p.protocol === protocol);
     if (!port?.port) continue;
@@ -135,7 +150,7 @@ function intendedFor(
           ready: ep.ready,
           serving: ep.serving,
           terminating: ep.terminating,
-          source: s.name,
+          source,
         });
       }
     }

@@ -37,7 +37,7 @@ function compare(f: Frontend): DataplaneMismatch[] {
   const local = f.trafficPolicy === 'Local';
   const label = f.service ? `${f.service} (${f.id})` : f.id;
 
-  if (known && usable.length === 0 && f.programmed.length === 0) {
+  if (known && f.endpointsKnown && usable.length === 0 && f.programmed.length === 0) {
     out.push({
       ...base,
       kind: 'NO_ENDPOINTS',

@@ -14,6 +14,8 @@ function facts(list: DataplaneMismatch[]): string[] {
 
 const DIAG = 'single-node/diagnostics/snapshot/';
 const kubectlDiag = () => shared_(`${DIAG}kubectl-get-svc-pods-endpointslices-nodes.json`);
+const kubectlDiagFrontend = (service: string) =>
+  buildDataplaneModel([kubectlDiag()]).frontends.find((f) => f.service === service)!;
 
 describe('dataplane model over the lab fixtures', () => {
   it('finds intended and programmed backends agreeing in every form (clusterip scenario)', () => {
@@ -104,6 +106,27 @@ describe('dataplane model over the lab fixtures', () => {
       'NO_ENDPOINTS tcp/10.233.12.7:80',
       'NO_ENDPOINTS tcp/10.233.12.8:80',
     ]);
+  });
+
+  it('reads the endpoints of Services saved in one file from EndpointSlices saved in another', () => {
+    const split = buildDataplaneModel([
+      shared_(`${DIAG}kubectl-get-svc.json`),
+      shared_(`${DIAG}kubectl-get-endpointslices.json`),
+    ]);
+    expect(facts(split.mismatches)).toEqual(facts(buildDataplaneModel([kubectlDiag()]).mismatches));
+    const nginx = split.frontends.find((f) => f.service === 'network-test/nginx:http')!;
+    expect(nginx.intended.map((b) => b.ip).sort()).toEqual(
+      kubectlDiagFrontend('network-test/nginx:http')
+        .intended.map((b) => b.ip)
+        .sort(),
+    );
+    expect(nginx.intended.length).toBeGreaterThan(0);
+  });
+
+  it('says nothing about endpoints when no EndpointSlices were given', () => {
+    const model = buildDataplaneModel([shared_(`${DIAG}kubectl-get-svc.json`)]);
+    expect(model.frontends.length).toBeGreaterThan(0);
+    expect(model.mismatches.filter((m) => m.kind === 'NO_ENDPOINTS')).toEqual([]);
   });
 
   it('models both nodes of the two-node lab, round robin included', () => {
