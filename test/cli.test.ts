@@ -138,6 +138,36 @@ describe('natlens analyze, multi-node with node 02 skewed by +1.734 s', () => {
   });
 });
 
+describe('natlens analyze, node captures whose file names name no node', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'natlens-nodes-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('finds each node from the addresses its tunnelled traffic comes from', async () => {
+    const d = `${FIXTURES}multi-node/multinode-vxlan`;
+    const neutral = ['a', 'b'].map((x) => join(dir, `capture-${x}.pcap`));
+    writeFileSync(neutral[0], readFileSync(`${d}/node-k8s-compute-01.pcap`));
+    writeFileSync(neutral[1], readFileSync(`${d}/node-k8s-compute-02.pcap`));
+    const run = await natlens(
+      'analyze',
+      ...['--client', `${d}/client.pcap`, '--node', neutral[0], '--node', neutral[1]],
+      ...['--backend', `${d}/backend-nginx-54c98b4f84-ftvlg.pcap`],
+      ...['--backend', `${d}/backend-nginx-54c98b4f84-7xk2m.pcap`],
+      ...['--snapshot', `${d}/snapshot`, '--format', 'json'],
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const doc = JSON.parse(run.stdout) as ReportDocument;
+    const nodes = doc.analysis.captures.filter((c) => c.role === 'node').map((c) => c.node);
+    expect(nodes).toEqual(['k8s-compute-01', 'k8s-compute-02']);
+    const dnatted = truth('multi-node/multinode-vxlan').filter((c) => c.backend !== null).length;
+    expect(doc.summary.translations).toMatchObject({ DNAT: dnatted, SNAT: dnatted });
+    for (const f of doc.flows)
+      for (const t of f.translations) expect(BigInt(t.latencyNs)).toBeGreaterThanOrEqual(0n);
+  });
+});
+
 describe('natlens analyze --format txt', () => {
   it('prints the three-perspective table a person reads off tcpdump', async () => {
     const run = await natlens('analyze', ...SCENARIOS[0].args(`${FIXTURES}single-node/clusterip`));

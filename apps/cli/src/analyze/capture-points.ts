@@ -1,15 +1,15 @@
 // Each capture's capture point: a unique label, and the node and pod it was taken on. Captures on one
 // node share its clock (correlate's clock domain), and the node's `ip addr` names the interface indexes
 // a LINUX_SLL2 file stores. Where the command line does not say, the snapshots do:
-// - a node capture: its label (`--capture node:k8s-compute-01:FILE`), the only node, or a node name
-//   in the file name;
+// - a node capture: its label (`--capture node:k8s-compute-01:FILE`), a node name in the file name,
+//   the only node, or the node whose addresses its tunnelled (or own) traffic comes from and goes to;
 // - a pod capture: a pod its label names, else the pod owning the capture's own address, else a pod
 //   named in the file name.
 import { basename } from 'node:path';
 import { interfaceNames, type AddressBook, type ParsedSnapshot } from '#cluster';
 import type { CapturePoint } from '#correlate';
 import { defaultLabel, type CaptureArg } from './args.js';
-import { ownAddress } from './own-address.js';
+import { ownAddress, ownNode } from './own-address.js';
 
 export interface ResolvedCapture {
   arg: CaptureArg;
@@ -28,7 +28,11 @@ export async function resolveCapturePoints(
     const label = unique(arg.label ?? defaultLabel(arg.role, arg.file), labels);
     const point: CapturePoint = { id: label, role: arg.role, label, node: null, pod: null };
     if (arg.role === 'node') {
-      point.node = arg.label ?? nodeNamed(book, basename(arg.file)) ?? onlyNode(book);
+      point.node =
+        arg.label ??
+        nodeNamed(book, basename(arg.file)) ??
+        onlyNode(book) ??
+        (await ownNode(arg.file, (ip) => nodeAt(book, ip)));
       point.interfaces = point.node ? (names.byNode.get(point.node) ?? null) : null;
     } else {
       // The user's label first, then the packets, then the file name.
@@ -53,6 +57,12 @@ function unique(label: string, taken: Set<string>): string {
   for (let n = 2; taken.has(candidate); n++) candidate = `${label}-${n}`;
   taken.add(candidate);
   return candidate;
+}
+
+/** The node an address belongs to (its InternalIP, a bridge or tunnel address in its `ip addr`). */
+function nodeAt(book: AddressBook, ip: string): string | null {
+  const entity = book.lookup(ip)?.entity;
+  return entity?.kind === 'Node' ? entity.name : null;
 }
 
 function onlyNode(book: AddressBook): string | null {

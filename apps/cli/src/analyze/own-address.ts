@@ -45,3 +45,41 @@ function dominant(counts: Map<string, number>, packets: number): string | null {
   const top = [...counts].filter(([, n]) => n >= packets * 0.9);
   return top.length === 1 ? top[0][0] : null;
 }
+
+/**
+ * The node a node capture was taken on, when nothing else names it: the node that sent the
+ * tunnelled packets the capture saw leave (their outer source) and received those it saw arrive
+ * (outer destination), or whose own addresses its other sent and received packets carry. `nodeOf`
+ * names the node an address belongs to. Null unless one node accounts for nearly all of them.
+ */
+export async function ownNode(file: string, nodeOf: (ip: string) => string | null): Promise<string | null> {
+  const votes = new Map<string, number>();
+  let total = 0;
+  const vote = (bytes: Uint8Array, version: number) => {
+    const node = nodeOf(formatAddress(bytes, version));
+    if (node === null) return;
+    votes.set(node, (votes.get(node) ?? 0) + 1);
+    total++;
+  };
+  const rec = new CaptureRecord();
+  const p = new DecodedPacket();
+  let seen = 0;
+  try {
+    outer: for await (const batch of readDecodable(file)) {
+      for (let i = 0; i < batch.count; i++) {
+        decodePacket(batch.record(i, rec), p);
+        const sent = p.packetType === PACKET_OUTGOING;
+        if (sent || p.packetType === PACKET_HOST) {
+          const t = p.encapCount > 0 ? p.encaps[0] : null;
+          if (t !== null) vote(sent ? t.src : t.dst, t.ipVersion);
+          else if (p.ipVersion === 4 || p.ipVersion === 6) vote(sent ? p.src : p.dst, p.ipVersion);
+        }
+        if (++seen >= SCAN_PACKETS) break outer;
+      }
+    }
+  } catch {
+    // As above: the format error surfaces when the capture is correlated.
+  }
+  const top = [...votes].find(([, n]) => n >= total * 0.9);
+  return top ? top[0] : null;
+}
