@@ -27,7 +27,14 @@ export function buildDataplaneModel(snapshots: ParsedSnapshot[]): DataplaneModel
   for (const s of kubectl) addIntended(frontends, s, slices);
 
   const nodes = new Set<string>();
-  const nodeOf = (s: ParsedSnapshot) => attributeNode(s, byIp) ?? s.name;
+  // A node's own snapshot names its node, or its addresses do; on a one-node cluster (by the
+  // kubectl nodes, or the nodes the addresses name) an iptables-save or ip neigh is that node's.
+  const clusterNodes = new Set([
+    ...kubectl.flatMap((s) => s.data.nodes.map((n) => n.name)),
+    ...byIp.values(),
+  ]);
+  const onlyNode = clusterNodes.size === 1 ? [...clusterNodes][0] : undefined;
+  const nodeOf = (s: ParsedSnapshot) => attributeNode(s, byIp) ?? onlyNode ?? s.name;
   const kubeIpvs0 = boundVips(snapshots, nodeOf);
   for (const s of snapshots) {
     if (s.kind === 'iptables-save' || s.kind === 'nft') {

@@ -80,6 +80,22 @@ describe('dataplane model over the lab fixtures', () => {
     expect(rst.message).toMatch(/rejects .* \(tcp-reset\)/);
   });
 
+  it("takes a one-node cluster's node snapshots as that node's, unnamed", () => {
+    const named = buildDataplaneModel([
+      kubectlDiag(),
+      shared_(`${DIAG}node-iptables-save.txt`, { node: 'k8s-compute-02' }),
+      shared_(`${DIAG}node-ip-neigh.txt`, { node: 'k8s-compute-02' }),
+    ]);
+    const unnamed = buildDataplaneModel([
+      kubectlDiag(),
+      shared_(`${DIAG}node-iptables-save.txt`),
+      shared_(`${DIAG}node-ip-neigh.txt`),
+    ]);
+    expect(unnamed.nodes).toEqual(['k8s-compute-02']);
+    expect(unnamed.mismatches).toEqual(named.mismatches);
+    expect(unnamed.mismatches.some((m) => m.kind === 'BACKEND_UNREACHABLE')).toBe(true);
+  });
+
   it('reports a programmed backend nobody answers for (ip neigh INCOMPLETE: the stale endpoint case)', () => {
     const model = buildDataplaneModel([
       kubectlDiag(),

@@ -56,7 +56,7 @@ function confirmedFinding(ctx: RuleContext, flows: Flow[]): Finding {
   const answer = how === 'tcp-reset' ? 'a TCP reset' : 'ICMP port unreachable';
   const snapshot =
     mismatches.length > 0
-      ? ` The snapshots agree: ${mismatches.map((m) => m.message).join('; ')}.`
+      ? ` The snapshots agree: ${unique(mismatches.map((m) => m.message)).join('; ')}.`
       : ctx.dataplane
         ? ' The dataplane snapshots do not show this frontend without endpoints: they may predate the capture.'
         : '';
