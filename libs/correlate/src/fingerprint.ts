@@ -1,17 +1,11 @@
 // Packet fingerprint: the fields NAT leaves alone (DESIGN.md "packet fingerprint"), folded into
 // numbers so the pairing index is keyed by a small integer and the hot loop builds no strings.
 import type { CorrelatePacket } from './types.js';
-import { fmix, mix } from './murmur.js';
+import { fmix, mix, SMI_MASK } from './murmur.js';
 
 const P6 = 6;
 const P17 = 17;
 const P132 = 132;
-
-/**
- * 30 bits: V8's small integers (31-bit signed with pointer compression). A 31-bit hash is a
- * heap number half the time, allocated wherever it is stored or passed on.
- */
-const SMI = 0x3fffffff;
 
 /** The second half of the last fingerprint computed (see fingerprint()). */
 export let fingerprintHigh = 0;
@@ -47,6 +41,6 @@ export function fingerprint(p: CorrelatePacket): number {
     a = mix(mix(mix(0x9e3779b9 ^ proto, (p.icmpType << 8) | p.icmpCode), p.icmpId), p.icmpSeq);
     b = mix(mix(mix(0x85ebca6b, p.ipId), p.payloadLength), p.payloadHash);
   }
-  fingerprintHigh = fmix(b) & SMI;
-  return fmix(a) & SMI;
+  fingerprintHigh = fmix(b) & SMI_MASK;
+  return fmix(a) & SMI_MASK;
 }

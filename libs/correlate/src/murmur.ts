@@ -11,6 +11,12 @@ export function mix(h: number, v: number): number {
   return (Math.imul(h, 5) + 0xe6546b64) | 0;
 }
 
+/**
+ * 30 bits: V8's small integers (31-bit signed with pointer compression). A 31-bit hash is a heap
+ * number half the time, allocated wherever it is stored, passed on or used as a Map key.
+ */
+export const SMI_MASK = 0x3fffffff;
+
 /** The finalisation step: spreads the last bits across the word. */
 export function fmix(h: number): number {
   h ^= h >>> 16;

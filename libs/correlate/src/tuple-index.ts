@@ -3,7 +3,7 @@
 // through their `indexNext`, compared field by field: a lookup builds no key object or string,
 // and no Maps are created and dropped per address pair.
 import type { PerspectiveState } from './perspective.js';
-import { fmix, mix } from './murmur.js';
+import { fmix, mix, SMI_MASK } from './murmur.js';
 
 export class TupleIndex {
   private readonly heads = new Map<number, PerspectiveState>();
@@ -24,8 +24,7 @@ export class TupleIndex {
     h = mix(h, protocol);
     // Untunnelled packets may carry a stale outer header: only the tunnel kind counts then.
     if (tunnel !== 0) h = mix(mix(mix(h, tunnel), (stringHash(outerSrc) + stringHash(outerDst)) | 0), vni);
-    // 30 bits: a small integer, not a heap number, as the Map's key.
-    return fmix(h) & 0x3fffffff;
+    return fmix(h) & SMI_MASK;
   }
 
   /** The indexed perspective with this tuple (`hash` from TupleIndex.hash). */
