@@ -159,12 +159,9 @@ export function buildFlow(members: PerspectiveState[], ctx: FlowContext): Flow {
   for (const p of members) {
     const req = p.reqDir;
     const rep = 1 - req;
-    if (p.synDir === req) {
-      synReq = true;
-      if (!Number.isNaN(p.synAckT)) synAck = true;
-    }
-    // A SYN-ACK the reply's way, wherever it was seen: the point that saw the SYN may have
-    // missed it, or the capture that saw it may have started after the SYN.
+    if (p.synDir === req) synReq = true;
+    // A SYN-ACK (INIT ACK) the reply's way, wherever it was seen: the point that saw the SYN may
+    // have missed it, or the capture that saw it may have started after the SYN.
     if (p.stat[S_SYN + rep] > 0) synAck = true;
     if (p.stat[S_FIN + req] > 0) finReq = true;
     if (p.stat[S_FIN + rep] > 0) finRep = true;
@@ -346,8 +343,8 @@ function firstReplyTc(p: PerspectiveState): number {
 
 /** Perspectives as listed: along the request's path, then (no request there) by time. */
 function byRequestPath(x: PerspectiveState, y: PerspectiveState): number {
-  const xPos = x.stat[S_PACKETS + x.reqDir] > 0 ? x.reqPos : Infinity;
-  const yPos = y.stat[S_PACKETS + y.reqDir] > 0 ? y.reqPos : Infinity;
+  const xPos = hasRequest(x) ? x.reqPos : Infinity;
+  const yPos = hasRequest(y) ? y.reqPos : Infinity;
   return cmp(xPos, yPos) || cmp(x.firstReqTc, y.firstReqTc) || x.roleRank - y.roleRank;
 }
 
