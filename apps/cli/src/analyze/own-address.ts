@@ -14,29 +14,21 @@ export async function ownAddress(file: string): Promise<string | null> {
   const local = new Map<string, number>();
   const either = new Map<string, number>();
   const add = (m: Map<string, number>, a: string) => m.set(a, (m.get(a) ?? 0) + 1);
-  const rec = new CaptureRecord();
-  const p = new DecodedPacket();
   let seen = 0;
   let directed = 0;
-  try {
-    outer: for await (const batch of readDecodable(file)) {
-      for (let i = 0; i < batch.count; i++) {
-        decodePacket(batch.record(i, rec), p);
-        if (p.ipVersion !== 4 && p.ipVersion !== 6) continue;
-        const src = formatAddress(p.src, p.ipVersion);
-        const dst = formatAddress(p.dst, p.ipVersion);
-        add(either, src);
-        add(either, dst);
-        if (p.packetType === PACKET_OUTGOING || p.packetType === PACKET_HOST) {
-          add(local, p.packetType === PACKET_OUTGOING ? src : dst);
-          directed++;
-        }
-        if (++seen >= SCAN_PACKETS) break outer;
-      }
+  await scan(file, (p) => {
+    if (p.ipVersion !== 4 && p.ipVersion !== 6) return false;
+    seen++;
+    const src = formatAddress(p.src, p.ipVersion);
+    const dst = formatAddress(p.dst, p.ipVersion);
+    add(either, src);
+    add(either, dst);
+    if (p.packetType === PACKET_OUTGOING || p.packetType === PACKET_HOST) {
+      add(local, p.packetType === PACKET_OUTGOING ? src : dst);
+      directed++;
     }
-  } catch {
-    // A format error surfaces, with its message, when the capture is correlated.
-  }
+    return true;
+  });
   return directed ? dominant(local, directed) : dominant(either, seen);
 }
 
@@ -61,25 +53,33 @@ export async function ownNode(file: string, nodeOf: (ip: string) => string | nul
     votes.set(node, (votes.get(node) ?? 0) + 1);
     total++;
   };
+  await scan(file, (p) => {
+    const sent = p.packetType === PACKET_OUTGOING;
+    if (!sent && p.packetType !== PACKET_HOST) return true;
+    const t = p.encapCount > 0 ? p.encaps[0] : null;
+    if (t !== null) vote(sent ? t.src : t.dst, t.ipVersion);
+    else if (p.ipVersion === 4 || p.ipVersion === 6) vote(sent ? p.src : p.dst, p.ipVersion);
+    return true;
+  });
+  const top = [...votes].find(([, n]) => n >= total * 0.9);
+  return top ? top[0] : null;
+}
+
+/**
+ * Decodes a capture's packets into `visit` (one reused object) until SCAN_PACKETS of them
+ * counted (`visit` returns whether a packet counts).
+ */
+async function scan(file: string, visit: (p: DecodedPacket) => boolean): Promise<void> {
   const rec = new CaptureRecord();
   const p = new DecodedPacket();
   let seen = 0;
   try {
-    outer: for await (const batch of readDecodable(file)) {
+    for await (const batch of readDecodable(file)) {
       for (let i = 0; i < batch.count; i++) {
-        decodePacket(batch.record(i, rec), p);
-        const sent = p.packetType === PACKET_OUTGOING;
-        if (sent || p.packetType === PACKET_HOST) {
-          const t = p.encapCount > 0 ? p.encaps[0] : null;
-          if (t !== null) vote(sent ? t.src : t.dst, t.ipVersion);
-          else if (p.ipVersion === 4 || p.ipVersion === 6) vote(sent ? p.src : p.dst, p.ipVersion);
-        }
-        if (++seen >= SCAN_PACKETS) break outer;
+        if (visit(decodePacket(batch.record(i, rec), p)) && ++seen >= SCAN_PACKETS) return;
       }
     }
   } catch {
-    // As above: the format error surfaces when the capture is correlated.
+    // A format error surfaces, with its message, when the capture is correlated.
   }
-  const top = [...votes].find(([, n]) => n >= total * 0.9);
-  return top ? top[0] : null;
 }
