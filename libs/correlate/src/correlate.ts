@@ -14,6 +14,7 @@ import type {
   CorrelatePacket,
   CorrelationResult,
   Flow,
+  FlowClock,
   PacketSource,
 } from './types.js';
 
@@ -117,6 +118,8 @@ class Run {
   private readonly unpaired: number[];
   private readonly sightings: number[];
   private ctx: FlowContext | null = null;
+  /** Capture id -> its offset as known now (FlowClock), for onFlow. */
+  private readonly clock: FlowClock;
 
   constructor(
     readonly points: CapturePoint[],
@@ -136,6 +139,11 @@ class Run {
     this.bootstrap = new ClockBootstrap(ids.size);
     this.unpaired = points.map(() => 0);
     this.sightings = points.map(() => 0);
+    const domainOf = new Map(points.map((p, i) => [p.id, this.domains[i]]));
+    this.clock = (capture) => {
+      const d = domainOf.get(capture);
+      return d === undefined ? 0n : BigInt(Math.round(this.offset[d] ?? 0));
+    };
   }
 
   /** Prefix lengths to try: a short one first, the whole option value if that is not enough. */
@@ -220,7 +228,7 @@ class Run {
     batch.forEach((members) => {
       const flow = buildFlow(members, this.ctx!);
       this.flowCount++;
-      if (this.options.onFlow) this.options.onFlow(flow);
+      if (this.options.onFlow) this.options.onFlow(flow, this.clock);
       else this.flows.push(flow);
       const multi = members.some((p) => p.capture !== members[0].capture);
       for (const p of members) {

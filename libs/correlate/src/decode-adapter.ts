@@ -172,11 +172,19 @@ export class DecodeAdapter {
  * yielding one chunk per record batch, decoded lazily into reused objects.
  */
 export function fileSource(path: string, point: Pick<CapturePoint, 'interfaces'> = {}) {
+  return batchSource(() => readDecodable(path), point);
+}
+
+/** The same over any reader of record batches (an upload store, a file with its own error handling). */
+export function batchSource(
+  read: () => AsyncIterable<RecordBatch>,
+  point: Pick<CapturePoint, 'interfaces'> = {},
+) {
   return async function* packets(): AsyncGenerator<Iterable<CorrelatePacket>> {
     const adapter = new DecodeAdapter(point.interfaces ?? null);
     const rec = new CaptureRecord();
     const decoded = new DecodedPacket();
-    for await (const batch of readDecodable(path)) yield new BatchPackets(batch, rec, decoded, adapter);
+    for await (const batch of read()) yield new BatchPackets(batch, rec, decoded, adapter);
   };
 }
 

@@ -61,6 +61,6 @@
  * - ambiguousPairings, conflicts (pairings contradicting a known flow, not linked), sightings, hops
  */
 export { correlate, correlateAsync } from './correlate.js';
-export { DecodeAdapter, decodedSource, emptyPacket, fileSource } from './decode-adapter.js';
+export { batchSource, DecodeAdapter, decodedSource, emptyPacket, fileSource } from './decode-adapter.js';
 export { fingerprint } from './fingerprint.js';
 export * from './types.js';

@@ -150,8 +150,15 @@ export interface CorrelateOptions {
    * Receives each flow once it is finished (closed, or quiet for a minute), in the order they
    * finish; result.flows then stays empty, so memory does not grow with the number of flows.
    */
-  onFlow?: (flow: Flow) => void;
+  onFlow?: (flow: Flow, clock: FlowClock) => void;
 }
+
+/**
+ * The clock offsets as known when a flow finished (they are refined as flows bracket them): a
+ * capture id's clock minus the reference clock, in ns. What a streaming consumer orders a flow's
+ * sightings by, since the final offsets are only known at the end.
+ */
+export type FlowClock = (capture: string) => bigint;
 
 // ---- result (everything plain JSON; nanosecond quantities are decimal strings) ----
 
