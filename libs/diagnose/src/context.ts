@@ -8,6 +8,7 @@ import {
   type ServiceEntity,
 } from '#cluster';
 import type { CapturePoint, CaptureRole, CorrelationResult, Flow } from '#correlate';
+import { FlowAggregates } from './aggregates.js';
 import { resolveOptions, type DiagnoseOptions } from './options.js';
 import type { DiagnoseInput } from './types.js';
 
@@ -33,14 +34,17 @@ export interface Endpoint {
 
 export class RuleContext {
   readonly correlation: CorrelationResult;
+  /** The flows the rules look at: every flow, or (streamed) those the collector kept. */
   readonly flows: Flow[];
   readonly options: DiagnoseOptions;
   readonly book: AddressBook | null;
   readonly dataplane: DataplaneModel | null;
+  /** Running totals over every flow, for the rules that judge all of them (load balance...). */
+  readonly aggregates: FlowAggregates;
   private readonly points = new Map<string, CapturePoint>();
   private readonly offsets = new Map<string, bigint>();
 
-  constructor(input: DiagnoseInput) {
+  constructor(input: DiagnoseInput, aggregates?: FlowAggregates) {
     this.correlation = input.correlation;
     this.flows = input.correlation.flows;
     this.options = resolveOptions(input.options);
@@ -48,6 +52,8 @@ export class RuleContext {
     this.dataplane = input.dataplane ?? null;
     for (const p of input.captures ?? []) this.points.set(p.id, p);
     for (const o of input.correlation.clockOffsets) this.offsets.set(o.capture, BigInt(o.offsetNs));
+    this.aggregates = aggregates ?? new FlowAggregates();
+    if (!aggregates) for (const f of this.flows) this.aggregates.add(this, f);
   }
 
   point(capture: string): CapturePoint | null {

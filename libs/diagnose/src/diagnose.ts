@@ -1,15 +1,23 @@
 // diagnose(): run every rule of the registry over one analysis and return its findings, sorted by
-// severity (errors first) then code, then by the first flow they name.
-import { RuleContext } from './context.js';
-import { RULES } from './rules/index.js';
+// severity (errors first) then code, then by the first flow they name. The same as feeding every
+// flow to a DiagnoseCollector (what a streamed analysis does), in one call.
+import type { Flow } from '#correlate';
+import { DiagnoseCollector } from './collector.js';
 import type { DiagnoseInput, Finding, Severity } from './types.js';
 
 const SEVERITY_ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
 export function diagnose(input: DiagnoseInput): Finding[] {
-  const ctx = new RuleContext(input);
-  const findings = RULES.flatMap((rule) => rule.run(ctx));
-  const firstSeen = new Map(ctx.flows.map((f, i) => [f.id, i]));
+  const { correlation, ...rest } = input;
+  const collector = new DiagnoseCollector(rest, Number.POSITIVE_INFINITY);
+  for (const f of correlation.flows) collector.add(f);
+  const { flows: _flows, ...summary } = correlation;
+  return collector.finish(summary);
+}
+
+/** Severity, code, the position of the first flow named (in `flows`), then title. */
+export function sortFindings(findings: Finding[], flows: Flow[]): Finding[] {
+  const firstSeen = new Map(flows.map((f, i) => [f.id, i]));
   const position = (f: Finding) => Math.min(...f.flows.map((id) => firstSeen.get(id) ?? Infinity), Infinity);
   return findings.sort(
     (a, b) =>

@@ -13,6 +13,7 @@
  * info) then code.
  */
 export { diagnose } from './diagnose.js';
+export { DiagnoseCollector, MAX_NOTABLE_FLOWS } from './collector.js';
 export { DEFAULT_OPTIONS, type DiagnoseOptions } from './options.js';
 export { FINDING_CODES, type DiagnoseInput, type Evidence, type Finding, type FindingCode } from './types.js';
 export type { Severity, SightingEvidence } from './types.js';

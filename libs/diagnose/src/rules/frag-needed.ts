@@ -30,10 +30,7 @@ function finding(ctx: RuleContext, flows: Flow[]): Finding {
   const svc = ctx.service(flow);
   const target = svc ? `${svc.display} (${flow.service})` : flow.service;
   const e = flow.icmpError!;
-  const overlay =
-    flows.map(overlayOverhead).find((o) => o !== null) ??
-    ctx.flows.map(overlayOverhead).find((o) => o !== null) ??
-    null;
+  const overlay = flows.map(overlayOverhead).find((o) => o !== null) ?? ctx.aggregates.overlayOverhead();
   const reply = pathOf(ctx, flow, 'reply')[0];
   const node = (reply && ctx.nodeOf(reply.capture)) ?? ctx.natNode(flow);
   const be = endpoint(flow.backend) ?? endpoint(flow.service);

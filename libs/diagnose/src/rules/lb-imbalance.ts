@@ -7,10 +7,10 @@
 // to judge" when the split nevertheless looks uneven. A SHARE_MISMATCH in the dataplane model (rules
 // that split traffic differently from the intended shares) is reported too, tested against the packets.
 import type { DataplaneMismatch, Frontend } from '#cluster';
-import type { Flow } from '#correlate';
+import type { BalanceGroup } from '../aggregates.js';
 import { commands, unique } from '../commands.js';
 import { endpoint, ipOf, type RuleContext } from '../context.js';
-import { groupBy, mismatchEvidence, plural } from '../evidence.js';
+import { mismatchEvidence, plural } from '../evidence.js';
 import type { Rule } from '../rule.js';
 import { chiSquareTest } from '../stats/chi-square.js';
 import type { Finding } from '../types.js';
@@ -18,23 +18,17 @@ import type { Finding } from '../types.js';
 export const lbImbalance: Rule = {
   codes: ['LB_IMBALANCE'],
   run(ctx) {
-    const balanced = ctx.flows.filter(
-      (f) =>
-        (f.protocol === 'tcp' || f.protocol === 'udp' || f.protocol === 'sctp') &&
-        f.backend &&
-        f.backend !== f.service,
-    );
     const findings: Finding[] = [];
     const tested = new Set<string>();
-    for (const flows of groupBy(balanced, (f) => `${f.protocol}|${f.service}|${ctx.natNode(f)}`).values()) {
-      const frontend = ctx.frontend(flows[0]!);
-      const node = ctx.natNode(flows[0]!);
+    for (const group of ctx.aggregates.balance.values()) {
+      const frontend = ctx.frontend(group.first);
+      const node = group.node;
       const mismatch = ctx.dataplane?.mismatches.find(
         (m) =>
           m.kind === 'SHARE_MISMATCH' && frontend && m.frontend === frontend.id && (!node || m.node === node),
       );
       if (frontend) tested.add(`${frontend.id}|${node}`);
-      const f = judge(ctx, flows, frontend, node, mismatch);
+      const f = judge(ctx, group, frontend, node, mismatch);
       if (f) findings.push(f);
     }
     // Rules that split traffic wrongly, with no captured traffic to test them against.
@@ -76,7 +70,7 @@ interface Expected {
 }
 
 function expectedShares(
-  flows: Flow[],
+  group: BalanceGroup,
   frontend: Frontend | undefined,
   node: string | null,
   intended: boolean,
@@ -94,7 +88,7 @@ function expectedShares(
       backends: frontend.expectedShares.map((b) => ({ backend: key(b.ip, b.port), share: b.share })),
       source: 'intended',
     };
-  const seen = unique(flows.map((f) => f.backend)).sort();
+  const seen = [...group.backends.keys()].sort();
   return {
     backends: seen.map((backend) => ({ backend, share: 1 / seen.length })),
     source: 'equal-split-of-observed',
@@ -103,27 +97,27 @@ function expectedShares(
 
 function judge(
   ctx: RuleContext,
-  flows: Flow[],
+  group: BalanceGroup,
   frontend: Frontend | undefined,
   node: string | null,
   mismatch: DataplaneMismatch | undefined,
 ): Finding | null {
-  const expected = expectedShares(flows, frontend, node, mismatch !== undefined);
+  const expected = expectedShares(group, frontend, node, mismatch !== undefined);
   if (expected.backends.length < 2 && !mismatch) return null;
   const known = new Set(expected.backends.map((b) => b.backend));
-  const counted = flows.filter((f) => known.has(f.backend!));
-  const others = flows.filter((f) => !known.has(f.backend!));
-  const observed = expected.backends.map((b) => counted.filter((f) => f.backend === b.backend).length);
+  const observed = expected.backends.map((b) => group.backends.get(b.backend) ?? 0);
+  const outside = [...group.backends].filter(([backend]) => !known.has(backend));
+  const others = outside.reduce((sum, [, n]) => sum + n, 0);
   const test = chiSquareTest(
     observed,
     expected.backends.map((b) => b.share),
   );
-  const n = counted.length;
+  const n = observed.reduce((sum, x) => sum + x, 0);
   const minExpected = Math.min(...test.expected);
   const enough = n > 0 && minExpected >= ctx.options.lbMinExpectedPerBackend;
   const uneven = test.pValue < ctx.options.lbAlpha;
   if (!mismatch && !uneven) return null;
-  const flow = flows[0]!;
+  const flow = group.first;
   const svc = ctx.service(flow);
   const target = svc ? `${svc.display} (${flow.service})` : flow.service;
   const split = expected.backends
@@ -153,10 +147,8 @@ function judge(
     detail:
       `${plural(n, 'connection')} to ${target}${node ? ` DNATed on ${node}` : ''} went ${split}, against ${sourceText}: ${verdict}.` +
       (mismatch ? ` The snapshots say: ${mismatch.message}.` : '') +
-      (others.length > 0
-        ? ` ${plural(others.length, 'connection')} went to backends outside the expected set.`
-        : ''),
-    flows: flows.map((f) => f.id),
+      (others > 0 ? ` ${plural(others, 'connection')} went to backends outside the expected set.` : ''),
+    flows: group.flowIds,
     evidence: {
       sightings: [],
       test: 'chi-square goodness of fit',
@@ -174,7 +166,9 @@ function judge(
       connections: n,
       minExpectedPerBackend: ctx.options.lbMinExpectedPerBackend,
       enoughConnections: enough,
-      outsideExpected: others.map((f) => f.backend),
+      outsideExpected: outside.map(([backend]) => backend),
+      outsideExpectedConnections: others,
+      flowsListed: group.flowIds.length,
       snapshot: mismatch ? [mismatchEvidence(mismatch)] : [],
     },
     next: unique([

@@ -17,7 +17,7 @@ export const resetNoEndpoints: Rule = {
     const findings = [...groupBy(refused, (f) => `${f.protocol}|${f.service}`).values()].map((g) =>
       confirmedFinding(ctx, g),
     );
-    const tried = new Set(ctx.flows.map((f) => ctx.frontend(f)?.id).filter(Boolean));
+    const tried = ctx.aggregates.frontendsTried;
     const idle = (ctx.dataplane?.mismatches ?? []).filter(
       (m) => m.kind === 'NO_ENDPOINTS' && !tried.has(m.frontend),
     );

@@ -1,0 +1,89 @@
+// Diagnosis over a stream of flows: each flow feeds the running totals (FlowAggregates) and is kept
+// whole only when some rule could cite it (a failed, reset, retransmitting, SNATed, unpaired... flow,
+// or one through a frontend the snapshots flag). At the end the rules run over the kept flows and
+// the totals, so a million healthy connections cost their counts, not their flows.
+import type { CorrelationResult, Flow } from '#correlate';
+import { RuleContext } from './context.js';
+import { sortFindings } from './diagnose.js';
+import { ipOf } from './context.js';
+import { RULES } from './rules/index.js';
+import type { DiagnoseInput, Finding } from './types.js';
+
+/** Flows kept whole as evidence by default; past it, flows are counted in `notKept`. */
+export const MAX_NOTABLE_FLOWS = 5000;
+const HEALTHY = new Set(['CLOSED', 'ESTABLISHED', 'ANSWERED']);
+
+export class DiagnoseCollector {
+  private readonly ctx: RuleContext;
+  private readonly kept: Flow[] = [];
+  private readonly flagged: Set<string>;
+  /** Flows a rule could have cited but that were past the cap. */
+  notKept = 0;
+
+  constructor(
+    private readonly input: Omit<DiagnoseInput, 'correlation'>,
+    private readonly maxFlows = MAX_NOTABLE_FLOWS,
+  ) {
+    const empty = { flows: [], clockOffsets: [] } as unknown as CorrelationResult;
+    this.ctx = new RuleContext({ ...input, correlation: empty });
+    // Frontends the snapshots say something about: their rules count every flow through them.
+    this.flagged = new Set((input.dataplane?.mismatches ?? []).map((m) => m.frontend));
+  }
+
+  add(flow: Flow): void {
+    this.ctx.aggregates.add(this.ctx, flow);
+    if (!this.notable(flow)) return;
+    if (this.kept.length < this.maxFlows) this.kept.push(flow);
+    else this.notKept++;
+  }
+
+  finish(correlation: Omit<CorrelationResult, 'flows'>): Finding[] {
+    const flows = this.kept.sort(
+      (x, y) =>
+        x.firstNs.length - y.firstNs.length ||
+        (x.firstNs < y.firstNs ? -1 : x.firstNs > y.firstNs ? 1 : x.id < y.id ? -1 : 1),
+    );
+    const ctx = new RuleContext(
+      { ...this.input, correlation: { ...correlation, flows } },
+      this.ctx.aggregates,
+    );
+    return sortFindings(
+      RULES.flatMap((rule) => rule.run(ctx)),
+      flows,
+    );
+  }
+
+  /** Could any rule cite this flow? A superset of what each rule selects (rules filter again). */
+  private notable(f: Flow): boolean {
+    if (!HEALTHY.has(f.state) || f.icmpError || f.resetBy || f.backend === null) return true;
+    if (f.retransmissions > 0 || f.duplicateAcks > 0) return true;
+    const captures = new Set<string>();
+    for (const p of f.perspectives) {
+      if (p.retransmissions > 0 || p.duplicateAcks > 0 || p.icmpErrors > 0 || p.rst > 0) return true;
+      captures.add(p.capture);
+      // A reply reaching the client from an address other than the one it called.
+      if (
+        p.direction === 'reply' &&
+        p.dst === f.client &&
+        p.src !== f.service &&
+        this.ctx.role(p.capture) === 'client'
+      )
+        return true;
+    }
+    // Seen at one capture point only (unpaired traffic).
+    if (captures.size < 2) return true;
+    if (f.clientSeenByBackend !== null && ipOf(f.clientSeenByBackend) !== ipOf(f.client)) return true;
+    if (f.protocol === 'udp' && this.dns(f)) return true;
+    const frontend = this.flagged.size ? this.ctx.frontend(f)?.id : undefined;
+    return frontend !== undefined && this.flagged.has(frontend);
+  }
+
+  /** A DNS exchange that may have lost an answer. */
+  private dns(f: Flow): boolean {
+    const ports = [f.service, f.backend].map((e) => Number(e?.slice(e.lastIndexOf(':') + 1)));
+    if (!ports.some((p) => this.ctx.options.dnsPorts.includes(p))) return false;
+    const requests = f.perspectives.filter((p) => p.direction === 'request').map((p) => p.packets);
+    const replies = f.perspectives.filter((p) => p.direction === 'reply').map((p) => p.packets);
+    return replies.length === 0 || Math.max(...requests, 0) > Math.min(...replies);
+  }
+}
