@@ -2,6 +2,7 @@
 // Markdown and text renderers only decide how a block looks, never what the report says.
 import { evidenceLines } from './evidence.js';
 import { formatDuration, formatOffset, formatTimestamp, percent } from './format.js';
+import { serviceKey } from './services.js';
 import type {
   ReportCapture,
   ReportDocument,
@@ -67,10 +68,16 @@ export function reportBlocks(doc: ReportDocument, options: RenderOptions = {}): 
     rows: options.maxFlowRows ?? 500,
     flagged: new Set(doc.findings.flatMap((f) => f.flows)),
   };
-  for (const service of doc.services) {
-    const list = service.flows.map((id) => flows.get(id)!);
-    blocks.push(...serviceBlocks(service, list, points, limits));
+  // The flows the document holds per service: all of them, or (streamed) those kept for the tables.
+  const byService = new Map<string, ReportFlow[]>();
+  for (const f of doc.flows) {
+    const key = serviceKey(f);
+    const list = byService.get(key);
+    if (list) list.push(f);
+    else byService.set(key, [f]);
   }
+  for (const service of doc.services)
+    blocks.push(...serviceBlocks(service, byService.get(service.key) ?? [], points, limits));
   blocks.push(...findingBlocks(doc.findings, flows, points));
   return blocks;
 }
@@ -127,10 +134,12 @@ function serviceBlocks(service: ReportService, flows: ReportFlow[], points: Poin
     ? `Service ${service.serviceName} (${service.addresses.join(', ')})`
     : `Service ${service.addresses.join(', ')}`;
   const states: Record<string, number> = {};
-  for (const f of flows) states[f.state] = (states[f.state] ?? 0) + 1;
+  for (const b of service.backends)
+    for (const [state, n] of Object.entries(b.states)) states[state] = (states[state] ?? 0) + n;
+  const total = service.flowCount;
   const blocks: Block[] = [
     { kind: 'heading', level: 2, text: title },
-    { kind: 'paragraph', text: `${plural(flows.length, 'flow')}: ${counts(states)}.` },
+    { kind: 'paragraph', text: `${plural(total, 'flow')}: ${counts(states)}.` },
     { kind: 'heading', level: 3, text: 'Backends' },
     {
       kind: 'table',
@@ -177,14 +186,14 @@ function serviceBlocks(service: ReportService, flows: ReportFlow[], points: Poin
       ]),
     },
   );
-  if (flows.length > limits.rows)
-    blocks.push({ kind: 'paragraph', text: `Listed ${limits.rows} of ${flows.length} flows.` });
+  if (total > limits.rows)
+    blocks.push({ kind: 'paragraph', text: `Listed ${limits.rows} of ${total} flows.` });
   for (const f of pick(flows, limits.tables, limits.flagged)) blocks.push(...perspectiveBlocks(f, points));
-  if (flows.length > limits.tables)
+  if (total > limits.tables)
     blocks.push({
       kind: 'paragraph',
       text:
-        `Perspective tables for ${limits.tables} of ${flows.length} flows (those with problems first); ` +
+        `Perspective tables for ${limits.tables} of ${total} flows (those with problems first); ` +
         'every flow is in the JSON form.',
     });
   return blocks;

@@ -1,8 +1,9 @@
 // buildReport: correlation + findings -> the report's JSON form (DESIGN.md). Everything the renderers
 // print is in the document, so md/txt/json always agree and the API can cache the JSON alone.
+import { ReportAccumulator } from './accumulator.js';
 import { directionOf, orderPerspectives } from './path-order.js';
-import { summariseServices } from './services.js';
 import type {
+  ClockOffsetInput,
   FindingInput,
   FlowInput,
   ReportCapture,
@@ -10,7 +11,7 @@ import type {
   ReportFinding,
   ReportFlow,
   ReportInput,
-  ReportSummary,
+  ReportPerspective,
 } from './types.js';
 
 const SEVERITY_ORDER: Record<string, number> = { error: 0, warning: 1, info: 2 };
@@ -19,9 +20,24 @@ export function buildReport(input: ReportInput): ReportDocument {
   const { analysis, correlation } = input;
   const offsets = new Map(correlation.clockOffsets.map((o) => [o.capture, BigInt(o.offsetNs)]));
   const roles = new Map(analysis.captures.map((c) => [c.id, c.role]));
-  const flows = correlation.flows.map((f) => reportFlow(f, offsets, roles));
-  const findings = input.findings.map(reportFinding).sort(bySeverity);
-  const services = summariseServices(flows);
+  const flows = correlation.flows.map((f) => reportFlow(f, orderPerspectives(f, offsets, roles)));
+  const totals = new ReportAccumulator();
+  for (const f of flows) totals.add(f);
+  return reportDocument(analysis, correlation.clockOffsets, totals, input.findings, flows);
+}
+
+/**
+ * The document around the flows: `flows` are all of them (a whole report) or those the totals
+ * kept for the text tables (a streamed one, whose flows went out one by one).
+ */
+export function reportDocument(
+  analysis: ReportInput['analysis'],
+  clockOffsets: ClockOffsetInput[],
+  totals: ReportAccumulator,
+  findingInputs: FindingInput[],
+  flows: ReportFlow[],
+): ReportDocument {
+  const findings = findingInputs.map(reportFinding).sort(bySeverity);
   const captures: ReportCapture[] = analysis.captures.map((c) => ({
     id: c.id,
     role: c.role,
@@ -32,21 +48,22 @@ export function buildReport(input: ReportInput): ReportDocument {
   }));
   return {
     analysis: { id: analysis.id, status: analysis.status, name: analysis.name ?? null, captures },
-    summary: summarise(flows, findings, services.length),
-    clockOffsets: correlation.clockOffsets.map((o) => ({
+    summary: totals.summary(findings),
+    clockOffsets: clockOffsets.map((o) => ({
       capture: o.capture,
       offsetNs: o.offsetNs,
       spreadNs: o.spreadNs,
       pairs: o.pairs ?? null,
       reference: o.reference ?? false,
     })),
-    services,
+    services: totals.services(),
     flows,
     findings,
   };
 }
 
-function reportFlow(f: FlowInput, offsets: Map<string, bigint>, roles: Map<string, string>): ReportFlow {
+/** A flow in the report's form; `perspectives` already in path order (orderPerspectives). */
+export function reportFlow(f: FlowInput, perspectives: ReportPerspective[]): ReportFlow {
   return {
     id: f.id,
     protocol: f.protocol,
@@ -68,7 +85,7 @@ function reportFlow(f: FlowInput, offsets: Map<string, bigint>, roles: Map<strin
       outer: t.outer ?? null,
       latencyNs: t.latencyNs,
     })),
-    perspectives: orderPerspectives(f, offsets, roles),
+    perspectives,
     communityIds: f.communityIds ?? null,
     firstNs: f.firstNs ?? null,
     lastNs: f.lastNs ?? null,
@@ -92,34 +109,6 @@ function reportFinding(f: FindingInput): ReportFinding {
 
 function bySeverity(a: ReportFinding, b: ReportFinding): number {
   return (SEVERITY_ORDER[a.severity] ?? 3) - (SEVERITY_ORDER[b.severity] ?? 3);
-}
-
-function count<T>(items: T[], key: (item: T) => string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const item of items) out[key(item)] = (out[key(item)] ?? 0) + 1;
-  return out;
-}
-
-function summarise(flows: ReportFlow[], findings: ReportFinding[], services: number): ReportSummary {
-  let first: bigint | null = null;
-  let last: bigint | null = null;
-  for (const f of flows) {
-    if (f.firstNs && (first === null || BigInt(f.firstNs) < first)) first = BigInt(f.firstNs);
-    if (f.lastNs && (last === null || BigInt(f.lastNs) > last)) last = BigInt(f.lastNs);
-  }
-  return {
-    flows: flows.length,
-    services,
-    protocols: count(flows, (f) => f.protocol),
-    states: count(flows, (f) => f.state),
-    translations: count(
-      flows.flatMap((f) => f.translations.filter((t) => t.kind !== 'NONE')),
-      (t) => t.kind,
-    ),
-    findings: count(findings, (f) => f.severity),
-    firstNs: first === null ? null : String(first),
-    lastNs: last === null ? null : String(last),
-  };
 }
 
 /** True when the report holds a finding of severity error (the CLI's exit code 1). */

@@ -23,7 +23,10 @@
  * and a comment per packet; see pcapng-writer.ts) and describeTranslation
  * (`DNAT 10.233.9.232:80 -> 10.233.65.212:80`), which those comments use.
  */
-export { buildReport, hasErrors } from './build.js';
+export { buildReport, hasErrors, reportDocument } from './build.js';
+export { ReportAccumulator, MAX_SERVICE_FLOW_IDS, type AccumulatorOptions } from './accumulator.js';
+export { ReportWriter, orderedReportFlow, type TextOut } from './writer.js';
+export { sortByPath } from './path-order.js';
 export { reportBlocks, type Block, type RenderOptions } from './blocks.js';
 export { describeTranslation, formatDuration, formatTimestamp } from './format.js';
 export {

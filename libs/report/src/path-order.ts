@@ -41,22 +41,46 @@ export function orderPerspectives(
   offsets: Map<string, bigint>,
   roles: Map<string, string>,
 ): ReportPerspective[] {
-  const rows = flow.perspectives.map((p: PerspectiveInput) => {
+  return pathOrdered(
+    flow,
+    sortByPath(flow, flow.perspectives, (c) => offsets.get(c) ?? 0n, roles),
+  );
+}
+
+/**
+ * A flow's perspectives in path order (the same objects, a new array): what the analysis runner
+ * hands on, ordered with the clock offsets known when the flow finished, so every later reader
+ * (the report, the API) keeps that order instead of sorting again with other offsets.
+ */
+export function sortByPath<P extends PerspectiveInput>(
+  flow: FlowInput,
+  perspectives: readonly P[],
+  offset: (capture: string) => bigint,
+  roles: Map<string, string>,
+): P[] {
+  const rows = perspectives.map((p) => {
     const direction = p.direction ?? directionOf(flow, p);
     const stage = stageOf(flow, direction, p);
-    const at = p.firstNs ? BigInt(p.firstNs) - (offsets.get(p.capture) ?? 0n) : 0n;
-    const row: ReportPerspective = {
+    const at = p.firstNs ? BigInt(p.firstNs) - offset(p.capture) : 0n;
+    return { p, key: [direction === 'request' ? 0 : 1, rank(direction, stage, roles.get(p.capture))], at };
+  });
+  rows.sort((a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1] || (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  return rows.map((r) => r.p);
+}
+
+/** Perspectives already in path order, in the report's form (with their stage). */
+export function pathOrdered(flow: FlowInput, perspectives: readonly PerspectiveInput[]): ReportPerspective[] {
+  return perspectives.map((p) => {
+    const direction = p.direction ?? directionOf(flow, p);
+    return {
       capture: p.capture,
       direction,
-      stage,
+      stage: stageOf(flow, direction, p),
       src: p.src,
       dst: p.dst,
       packets: p.packets,
       interfaces: p.interfaces ?? [],
       outer: p.outer ?? null,
     };
-    return { row, key: [direction === 'request' ? 0 : 1, rank(direction, stage, roles.get(p.capture))], at };
   });
-  rows.sort((a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1] || (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
-  return rows.map((r) => r.row);
 }

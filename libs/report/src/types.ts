@@ -232,6 +232,8 @@ export interface ReportService {
   serviceName: string | null;
   /** Original destinations (VIP:port, NodePort...) its flows used. */
   addresses: string[];
+  /** Its flows, and the ids of the first (up to MAX_SERVICE_FLOW_IDS) of them. */
+  flowCount: number;
   flows: string[];
   backends: BackendShare[];
   translations: TranslationSummary[];

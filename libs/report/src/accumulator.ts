@@ -1,0 +1,264 @@
+// Running totals over a stream of report flows: the summary (flows by protocol, state, translation
+// kind, time span) and per service its addresses, backend shares and grouped translations. Memory
+// is bounded by the number of services, backends and translation groups, not by the flows: the flows
+// the text report prints are a bounded selection (those with problems, then the earliest).
+import { serviceKey } from './services.js';
+import type {
+  BackendShare,
+  ReportFinding,
+  ReportFlow,
+  ReportService,
+  ReportSummary,
+  ReportTranslation,
+  TranslationSummary,
+} from './types.js';
+
+/** Flow ids a service lists in the JSON form; `flowCount` has them all. */
+export const MAX_SERVICE_FLOW_IDS = 1000;
+/** Latencies kept per translation group for its median: exact up to this many, a sample beyond. */
+const LATENCY_SAMPLE = 4096;
+const HEALTHY = new Set(['CLOSED', 'ESTABLISHED', 'ANSWERED']);
+
+export interface AccumulatorOptions {
+  /** Flows kept per service and kind (with problems / without) for the text tables (default 500). */
+  keepPerService?: number;
+}
+
+interface TranslationGroup {
+  summary: TranslationSummary;
+  flows: number;
+  latencies: bigint[];
+  seen: number;
+  random: number;
+  /** The earliest flow with this translation, and its place there: the order of the old report. */
+  at: { firstNs: string; id: string; index: number };
+}
+
+interface ServiceTotals {
+  key: string;
+  serviceName: string | null;
+  addresses: Set<string>;
+  flowCount: number;
+  flowIds: string[];
+  backends: Map<string | null, BackendShare>;
+  translations: Map<string, TranslationGroup>;
+  troubled: ReportFlow[];
+  healthy: ReportFlow[];
+}
+
+export class ReportAccumulator {
+  private readonly keep: number;
+  private readonly byService = new Map<string, ServiceTotals>();
+  private flows = 0;
+  private readonly protocols: Record<string, number> = {};
+  private readonly states: Record<string, number> = {};
+  private readonly translationKinds: Record<string, number> = {};
+  private first: bigint | null = null;
+  private last: bigint | null = null;
+
+  constructor(options: AccumulatorOptions = {}) {
+    this.keep = options.keepPerService ?? 500;
+  }
+
+  add(f: ReportFlow): void {
+    this.flows++;
+    bump(this.protocols, f.protocol);
+    bump(this.states, f.state);
+    for (const t of f.translations) if (t.kind !== 'NONE') bump(this.translationKinds, t.kind);
+    if (f.firstNs) {
+      const v = BigInt(f.firstNs);
+      if (this.first === null || v < this.first) this.first = v;
+    }
+    if (f.lastNs) {
+      const v = BigInt(f.lastNs);
+      if (this.last === null || v > this.last) this.last = v;
+    }
+    const s = this.service(f);
+    s.flowCount++;
+    s.addresses.add(f.service);
+    if (s.flowIds.length < MAX_SERVICE_FLOW_IDS) s.flowIds.push(f.id);
+    let b = s.backends.get(f.backend);
+    if (!b) {
+      b = { backend: f.backend, backendPod: f.backendPod, connections: 0, share: 0, states: {} };
+      s.backends.set(f.backend, b);
+    }
+    b.connections++;
+    b.backendPod ??= f.backendPod;
+    bump(b.states, f.state);
+    const counted = new Set<string>();
+    const at = { firstNs: f.firstNs ?? '', id: f.id };
+    f.translations.forEach((t, index) => {
+      const what = change(f, t);
+      const key = [t.kind, t.direction, t.capture, t.interfaces?.before, t.interfaces?.after, what].join('|');
+      let g = s.translations.get(key);
+      if (!g) {
+        g = {
+          summary: {
+            kind: t.kind,
+            direction: t.direction,
+            capture: t.capture,
+            interfaces: t.interfaces,
+            change: what,
+            flows: 0,
+            medianLatencyNs: '0',
+          },
+          flows: 0,
+          latencies: [],
+          seen: 0,
+          random: s.translations.size + 1,
+          at: { ...at, index },
+        };
+        s.translations.set(key, g);
+      } else if (earlier(at, g.at)) g.at = { ...at, index };
+      if (!counted.has(key)) g.flows++;
+      counted.add(key);
+      sample(g, BigInt(t.latencyNs));
+    });
+    keepEarliest(HEALTHY.has(f.state) ? s.healthy : s.troubled, f, this.keep);
+  }
+
+  /** Flows counted so far. */
+  get flowCount(): number {
+    return this.flows;
+  }
+
+  summary(findings: Pick<ReportFinding, 'severity'>[]): ReportSummary {
+    const bySeverity: Record<string, number> = {};
+    for (const f of findings) bump(bySeverity, f.severity);
+    return {
+      flows: this.flows,
+      services: this.byService.size,
+      protocols: { ...this.protocols },
+      states: { ...this.states },
+      translations: { ...this.translationKinds },
+      findings: bySeverity,
+      firstNs: this.first === null ? null : String(this.first),
+      lastNs: this.last === null ? null : String(this.last),
+    };
+  }
+
+  /** Most flows first (then by key), so the order does not depend on the order flows came in. */
+  services(): ReportService[] {
+    return [...this.byService.values()]
+      .sort((a, b) => b.flowCount - a.flowCount || a.key.localeCompare(b.key))
+      .map((s) => ({
+        key: s.key,
+        serviceName: s.serviceName,
+        addresses: [...s.addresses].sort(),
+        flowCount: s.flowCount,
+        flows: s.flowIds,
+        backends: shares(s),
+        translations: summaries(s),
+      }));
+  }
+
+  /** The flows kept for a service's tables, in time order: those with problems, then the earliest. */
+  keptFlows(key: string): ReportFlow[] {
+    const s = this.byService.get(key);
+    if (!s) return [];
+    return [...s.troubled, ...s.healthy].sort(byTime);
+  }
+
+  private service(f: ReportFlow): ServiceTotals {
+    const key = serviceKey(f);
+    let s = this.byService.get(key);
+    if (!s) {
+      s = {
+        key,
+        serviceName: f.serviceName,
+        addresses: new Set(),
+        flowCount: 0,
+        flowIds: [],
+        backends: new Map(),
+        translations: new Map(),
+        troubled: [],
+        healthy: [],
+      };
+      this.byService.set(key, s);
+    }
+    return s;
+  }
+}
+
+function bump(record: Record<string, number>, key: string): void {
+  record[key] = (record[key] ?? 0) + 1;
+}
+
+/** Time order of the report: first packet, then id. */
+export function byTime(a: ReportFlow, b: ReportFlow): number {
+  const x = a.firstNs ?? '';
+  const y = b.firstNs ?? '';
+  return x.length - y.length || (x < y ? -1 : x > y ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** Keeps the `max` earliest flows of `list` (trimmed in bulk, so adding stays cheap). */
+function keepEarliest(list: ReportFlow[], f: ReportFlow, max: number): void {
+  list.push(f);
+  if (list.length < 2 * max) return;
+  list.sort(byTime);
+  list.length = max;
+}
+
+/** Reservoir sampling with a fixed-seed generator: the same flows give the same median. */
+function sample(g: TranslationGroup, latency: bigint): void {
+  g.seen++;
+  if (g.latencies.length < LATENCY_SAMPLE) {
+    g.latencies.push(latency);
+    return;
+  }
+  g.random = (Math.imul(g.random, 1103515245) + 12345) >>> 0;
+  const slot = g.random % g.seen;
+  if (slot < LATENCY_SAMPLE) g.latencies[slot] = latency;
+}
+
+function shares(s: ServiceTotals): BackendShare[] {
+  const list = [...s.backends.values()].map((b) => ({ ...b, share: b.connections / s.flowCount }));
+  // Most used first; flows that reached no backend last.
+  return list.sort(
+    (a, b) =>
+      Number(a.backend === null) - Number(b.backend === null) ||
+      b.connections - a.connections ||
+      String(a.backend).localeCompare(String(b.backend)),
+  );
+}
+
+function earlier(a: { firstNs: string; id: string }, b: { firstNs: string; id: string }): boolean {
+  return (
+    (a.firstNs.length - b.firstNs.length ||
+      (a.firstNs < b.firstNs ? -1 : a.firstNs > b.firstNs ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) < 0
+  );
+}
+
+/** Request first; then as first seen in time order (whatever order the flows came in). */
+function summaries(s: ServiceTotals): TranslationSummary[] {
+  const requestFirst = [...s.translations.values()].sort(
+    (a, b) =>
+      Number(a.summary.direction === 'reply') - Number(b.summary.direction === 'reply') ||
+      (earlier(a.at, b.at) ? -1 : earlier(b.at, a.at) ? 1 : a.at.index - b.at.index),
+  );
+  return requestFirst.map(({ summary, latencies, flows }) => {
+    const sorted = [...latencies].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return { ...summary, flows, medianLatencyNs: String(sorted[sorted.length >> 1] ?? 0n) };
+  });
+}
+
+/** Client-side endpoints vary per connection: shown as `host:*` so translations group. */
+function generalise(flow: ReportFlow, endpoint: string): string {
+  if (endpoint !== flow.client && endpoint !== flow.clientSeenByBackend) return endpoint;
+  const i = endpoint.lastIndexOf(':');
+  return i > 0 && !endpoint.endsWith(']') ? `${endpoint.slice(0, i)}:*` : endpoint;
+}
+
+function change(flow: ReportFlow, t: ReportTranslation): string {
+  if (t.outer) {
+    const vni =
+      t.outer.vni !== null && t.outer.vni !== undefined && t.outer.vni >= 0 ? ` vni ${t.outer.vni}` : '';
+    return `${t.outer.tunnel} ${t.outer.src} > ${t.outer.dst}${vni}`;
+  }
+  const parts: string[] = [];
+  if (t.before.src !== t.after.src)
+    parts.push(`src ${generalise(flow, t.before.src)} -> ${generalise(flow, t.after.src)}`);
+  if (t.before.dst !== t.after.dst)
+    parts.push(`dst ${generalise(flow, t.before.dst)} -> ${generalise(flow, t.after.dst)}`);
+  return parts.length ? parts.join(', ') : 'unchanged';
+}
