@@ -12,6 +12,7 @@ const libs = [
   'cluster',
   'diagnose',
   'report',
+  'analysis',
   'persistence',
 ];
 

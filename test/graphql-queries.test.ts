@@ -19,7 +19,7 @@ import {
 } from '#persistence';
 import { PRISMA } from '#platform';
 import { AppModule } from '../apps/api/src/app.module.js';
-import { flowRows } from '../apps/worker/src/stages/to-rows.js';
+import { flowRow } from '../apps/worker/src/stages/to-rows.js';
 import { fixturesDir } from './support/fixtures.js';
 import { bearer, issueKey } from './support/projects.js';
 import { createStack, type Stack } from './support/stack.js';
@@ -82,7 +82,8 @@ describe('GraphQL query count', () => {
     const correlation = await correlateAsync(
       points.map((p) => ({ point: { id: p.id, role: p.role, label: p.label }, packets: fileSource(p.file) })),
     );
-    const rows = flowRows(correlation, [], new Set(points.map((p) => p.id)));
+    const ids = new Set(points.map((p) => p.id));
+    const rows = correlation.flows.map((f) => flowRow(f, ids));
     expect(rows.every((r) => r.perspectives.length && r.translations.length)).toBe(true);
     const copies = Math.ceil(100 / rows.length);
     const hundred = Array.from({ length: copies }, (_, i) =>

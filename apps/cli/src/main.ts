@@ -2,6 +2,9 @@
 // so `natlens analyze` never loads Nest, Prisma or Redis.
 import { UsageError } from './usage-error.js';
 
+/** Exit codes: 0 done, 1 problems found (or the server said no), 2 bad usage or input, 3 internal error. */
+const INTERNAL_ERROR = 3;
+
 interface Command {
   summary: string;
   load: () => Promise<{ run(argv: string[]): Promise<number> }>;
@@ -60,10 +63,24 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`natlens: ${error.message}\n`);
       process.exitCode = 2;
     } else {
+      // Not the input's fault and not a finding: its own exit code and one line naming what failed
+      // (NATLENS_DEBUG=1 prints the stack).
+      const where = error instanceof Error ? origin(error) : '';
+      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       process.stderr.write(
-        `natlens: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+        `natlens: internal error${where ? ` in ${where}` : ''}: ${message.split('\n')[0]}\n` +
+          (process.env.NATLENS_DEBUG && error instanceof Error ? `${error.stack}\n` : ''),
       );
-      process.exitCode = 1;
+      process.exitCode = INTERNAL_ERROR;
     }
   },
 );
+
+/** The first frame of natlens' own code: `libs/correlate/src/flow.js:120`. */
+function origin(error: Error): string {
+  for (const line of (error.stack ?? '').split('\n').slice(1)) {
+    const m = /\/dist\/((?:apps|libs)\/[^:)]+):(\d+)/.exec(line);
+    if (m) return `${m[1]}:${m[2]}`;
+  }
+  return '';
+}

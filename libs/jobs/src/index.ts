@@ -22,13 +22,17 @@ export interface DecodeJobData {
   captureId: string;
 }
 
-/** What a decode child returns to its parent. */
+/** What a decode child returns to its parent: counts, and what the analysis needs of the capture. */
 export interface DecodeJobResult {
   captureId: string;
   packets: number;
   truncated: number;
   malformed: number;
   linkTypes: number[];
+  /** libs/analysis' CaptureProfile: the capture's own address and node votes (no second read). */
+  profile?: { ownAddress: string | null; nodeVotes: Record<string, number> };
+  /** A record cut off at the end (a killed tcpdump): the records before it are used. */
+  warning?: string;
 }
 
 /** Retried with back-off for transient failures (database, Redis); bad input fails at once. */

@@ -11,7 +11,7 @@ import {
   Res,
 } from '@nestjs/common';
 import type { Response } from 'express';
-import { renderReport, REPORT_CONTENT_TYPES, REPORT_FORMATS, type ReportFormat } from '#report';
+import { REPORT_CONTENT_TYPES, REPORT_FORMATS, type ReportFormat } from '#report';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CurrentCaller, RequireRole, type Caller } from '../auth/auth.guard.js';
 import { RateLimit } from '../common/rate-limit.guard.js';
@@ -106,8 +106,11 @@ export class AnalysesController {
         code: 'BAD_REQUEST',
         message: `format=${format}: expected ${REPORT_FORMATS.join(', ')}`,
       });
-    const doc = await this.reports.report(caller, uuidParam(id, 'analysis'));
+    const chunks: string[] = [];
+    await this.reports.write(caller, uuidParam(id, 'analysis'), format as ReportFormat, {
+      write: (chunk) => chunks.push(chunk),
+    });
     res.setHeader('content-type', REPORT_CONTENT_TYPES[format as ReportFormat]);
-    return renderReport(doc, format as ReportFormat);
+    return chunks.join('');
   }
 }

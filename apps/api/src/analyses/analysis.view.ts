@@ -12,6 +12,8 @@ export function analysisView(a: AnalysisWithInputs) {
     captures: a.captures.map((c) => c.captureId),
     snapshots: a.snapshots.map((s) => s.snapshotId),
     counts: a.counts ?? null,
+    // Per capture id: problems that did not stop the analysis (a last record cut off).
+    warnings: ((a.summary ?? {}) as { warnings?: Record<string, string[]> }).warnings ?? {},
     createdAt: a.createdAt.toISOString(),
     startedAt: a.startedAt?.toISOString() ?? null,
     finishedAt: a.finishedAt?.toISOString() ?? null,

@@ -1,10 +1,8 @@
-// Capture files as correlate's packet sources: checked up front (exists, is a pcap/pcapng/gzip), read
-// with libs/capture + libs/decode, reporting bytes read for the progress bar. A file cut short by a
-// killed tcpdump keeps the records before the cut (with a warning); any other format error is exit 2.
+// Capture files checked up front (exists, is a pcap/pcapng/gzip), and their format errors as a person
+// reads them: a file cut short by a killed tcpdump keeps the records before the cut (with a
+// warning); any other format error is exit 2.
 import { open, stat } from 'node:fs/promises';
-import { CaptureFormatError, CaptureRecord, sniffFormat, type RecordBatch } from '#capture';
-import { DecodeAdapter, type CorrelatePacket } from '#correlate';
-import { DecodedPacket, decodePacket, readDecodable } from '#decode';
+import { CaptureFormatError, sniffFormat } from '#capture';
 import { UsageError } from '../usage-error.js';
 import { reason } from './errno.js';
 
@@ -41,45 +39,4 @@ export function captureError(error: unknown, warn: (message: string) => void): b
     return true;
   }
   throw new UsageError(error.message);
-}
-
-export interface SourceHooks {
-  interfaces: Record<number, string> | null;
-  /** Called per batch with the bytes read so far (Infinity at the end); `pass` counts reads from 0. */
-  onBytes?: (bytes: number, pass: number) => void;
-  warn: (message: string) => void;
-}
-
-/** fileSource of libs/correlate, plus progress and the truncation rule above. */
-export function captureSource(file: string, hooks: SourceHooks) {
-  let passes = 0;
-  let warned = false;
-  const warn = (message: string) => {
-    if (!warned) hooks.warn(message);
-    warned = true;
-  };
-  return async function* packets(): AsyncGenerator<Iterable<CorrelatePacket>> {
-    const pass = passes++;
-    const adapter = new DecodeAdapter(hooks.interfaces);
-    const rec = new CaptureRecord();
-    const decoded = new DecodedPacket();
-    try {
-      for await (const batch of readDecodable(file)) {
-        hooks.onBytes?.(batch.count ? batch.fileOffset[batch.count - 1] : 0, pass);
-        yield batchPackets(batch, rec, decoded, adapter);
-      }
-      hooks.onBytes?.(Number.POSITIVE_INFINITY, pass);
-    } catch (error) {
-      if (!captureError(error, warn)) throw error;
-    }
-  };
-}
-
-function* batchPackets(
-  batch: RecordBatch,
-  rec: CaptureRecord,
-  decoded: DecodedPacket,
-  adapter: DecodeAdapter,
-): Generator<CorrelatePacket> {
-  for (let i = 0; i < batch.count; i++) yield adapter.adapt(decodePacket(batch.record(i, rec), decoded));
 }

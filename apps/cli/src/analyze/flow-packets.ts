@@ -4,7 +4,7 @@ import type { Flow } from '#correlate';
 import { flowPackets as readFlowPackets, type FlowPackets } from '#report';
 import { readDecodable } from '#decode';
 import { captureError } from './capture-files.js';
-import type { ResolvedCapture } from './capture-points.js';
+import type { ResolvedCapture } from './analyze-inputs.js';
 
 export type { FlowPackets };
 

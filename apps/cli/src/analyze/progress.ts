@@ -37,7 +37,3 @@ export class Progress {
     this.drawn = false;
   }
 }
-
-export function megabytes(bytes: number): string {
-  return `${(bytes / 1e6).toFixed(1)} MB`;
-}

@@ -1,14 +1,21 @@
 // `natlens analyze`: the whole analysis offline, in process, from the same libraries the worker runs:
 // captures + snapshots -> correlate -> diagnose -> the report (txt, md, or DESIGN.md's JSON form).
-// Exit codes: 0 done, 1 findings of severity error (so scripts can gate on it), 2 bad usage or input.
-import { writeFile } from 'node:fs/promises';
-import { diagnose } from '#diagnose';
-import { buildReport, hasErrors, renderReport, REPORT_FORMATS, type ReportFormat } from '#report';
+// The report is written flow by flow as the analysis finishes them (libs/report's ReportWriter).
+// Exit codes: 0 done, 1 findings of severity error (so scripts can gate on it), 2 bad usage or input,
+// 3 an internal error (main.ts).
+import {
+  hasErrors,
+  orderedReportFlow,
+  ReportWriter,
+  REPORT_FORMATS,
+  type ReportDocument,
+  type ReportFormat,
+} from '#report';
+import { analyzeInputs } from '../analyze/analyze-inputs.js';
 import { CAPTURE_OPTIONS, CAPTURE_USAGE, inputArgs, parseOptions } from '../analyze/args.js';
-import { correlateInputs } from '../analyze/correlate-inputs.js';
 import { Progress } from '../analyze/progress.js';
+import { FileOut } from '../analyze/text-out.js';
 import { UsageError } from '../usage-error.js';
-import { reason } from '../analyze/errno.js';
 
 const USAGE = `usage: natlens analyze ${CAPTURE_USAGE} [--format txt|md|json] [--out FILE]`;
 
@@ -27,7 +34,7 @@ snapshots, diagnoses what went wrong and prints the report. Nothing leaves this 
   --format txt|md|json         report form (default txt); json is the stable contract of the API
   --out FILE                   write the report there instead of stdout
 
-Exit codes: 0 done, 1 findings of severity error, 2 bad usage or unreadable input.`;
+Exit codes: 0 done, 1 findings of severity error, 2 bad usage or unreadable input, 3 internal error.`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, tokens } = parseOptions(
@@ -45,33 +52,34 @@ export async function run(argv: string[]): Promise<number> {
   const inputs = inputArgs(tokens, values, USAGE);
 
   const progress = new Progress();
+  const out = new FileOut(values.out ?? null);
+  const writer = new ReportWriter(format, out);
+  let doc: Pick<ReportDocument, 'findings'> | null = null;
   try {
-    const { captures, addressBook, dataplane, correlation } = await correlateInputs(inputs, progress);
-    progress.update('diagnosing', null);
-    const points = captures.map((c) => c.point);
-    const findings = diagnose({ correlation, addressBook, dataplane, captures: points });
-    progress.update('writing the report', null);
-    const packets = new Map(correlation.captures.map((c) => [c.capture, c.packets]));
-    const doc = buildReport({
-      analysis: {
-        id: 'offline',
-        status: 'SUCCEEDED',
-        name: `offline analysis of ${points.map((p) => p.label).join(', ')}`,
-        captures: points.map((p) => ({ ...p, packets: packets.get(p.id) ?? 0 })),
+    await analyzeInputs(inputs, progress, {
+      // Each flow goes to the report as it finishes: nothing holds them all.
+      flow: (f) => writer.flow(orderedReportFlow(f)),
+      finish: (result) => {
+        progress.update('writing the report', null);
+        const packets = new Map(result.captures.map((c) => [c.capture, c.packets]));
+        doc = writer.end(
+          {
+            id: 'offline',
+            status: 'SUCCEEDED',
+            name: `offline analysis of ${result.points.map((p) => p.label).join(', ')}`,
+            captures: result.points.map((p) => ({ ...p, packets: packets.get(p.id) ?? 0 })),
+          },
+          result.clockOffsets,
+          result.findings,
+        );
+        progress.clear();
+        out.close();
       },
-      correlation,
-      findings,
     });
-    const text = renderReport(doc, format);
-    progress.clear();
-    if (values.out) {
-      await writeFile(values.out, text).catch((error: unknown) => {
-        throw new UsageError(`${values.out}: cannot write the report (${reason(error)})`);
-      });
-    } else {
-      process.stdout.write(text);
-    }
-    return hasErrors(doc) ? 1 : 0;
+    return doc && hasErrors(doc) ? 1 : 0;
+  } catch (error) {
+    out.abandon();
+    throw error;
   } finally {
     progress.clear();
   }

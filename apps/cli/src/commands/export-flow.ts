@@ -4,7 +4,8 @@
 import { writeFile } from 'node:fs/promises';
 import { pcapngBlocks } from '#report';
 import { CAPTURE_OPTIONS, CAPTURE_USAGE, inputArgs, parseOptions } from '../analyze/args.js';
-import { correlateInputs } from '../analyze/correlate-inputs.js';
+import type { Flow } from '#correlate';
+import { analyzeInputs } from '../analyze/analyze-inputs.js';
 import { flowPackets } from '../analyze/flow-packets.js';
 import { Progress } from '../analyze/progress.js';
 import { UsageError } from '../usage-error.js';
@@ -37,19 +38,31 @@ export async function run(argv: string[]): Promise<number> {
 
   const progress = new Progress();
   try {
-    const { captures, correlation } = await correlateInputs(inputs, progress, {
-      maxSightingsPerPerspective: ALL_SIGHTINGS,
-    });
-    const matches = correlation.flows.filter((f) => f.id.startsWith(values.flow!));
+    // Only the flows the id could name are kept (and a few to list when none matches).
+    const matches: Flow[] = [];
+    const known: Flow[] = [];
+    const { captures, result } = await analyzeInputs(
+      inputs,
+      progress,
+      {
+        flow: (f) => {
+          if (f.id.startsWith(values.flow!)) matches.push(f);
+          else if (known.length < 10) known.push(f);
+        },
+        finish: () => undefined,
+      },
+      { maxSightingsPerPerspective: ALL_SIGHTINGS },
+    );
     const exact = matches.find((f) => f.id === values.flow);
     if (!exact && matches.length !== 1) {
-      const known = correlation.flows.slice(0, 10).map((f) => `  ${f.id}  ${f.client} -> ${f.service}`);
+      const listed = [...matches, ...known].slice(0, 10).map((f) => `  ${f.id}  ${f.client} -> ${f.service}`);
       throw new UsageError(
         `${matches.length ? 'ambiguous' : 'no'} flow '${values.flow}' in these captures` +
-          (known.length ? `; flows include:\n${known.join('\n')}` : ''),
+          (listed.length ? `; flows include:\n${listed.join('\n')}` : ''),
       );
     }
     const flow = exact ?? matches[0];
+    const correlation = result;
     progress.update('extracting packets', null);
     const offsets = new Map(correlation.clockOffsets.map((o) => [o.capture, BigInt(o.offsetNs)]));
     const { interfaces, packets } = await flowPackets(flow, captures, offsets, (m) => progress.warn(m));

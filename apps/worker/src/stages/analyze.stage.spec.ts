@@ -1,12 +1,13 @@
-// The analyze stage hands correlate each stored capture with the packet count the decode stage
-// stored, so a long correlation shows progress instead of sitting at the stage's start.
+// The analyze stage hands the runner each stored capture with the packet count its decode job
+// found, so a long correlation shows progress instead of sitting at the stage's start.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { correlateAsync, type CapturePoint } from '#correlate';
+import { runAnalysis } from '#analysis';
+import type { Capture } from '#persistence';
 import { pcapFile, type SyntheticPacket } from '../../../../libs/correlate/test/helpers/pcap-writer.js';
-import { storedCapture } from './analyze.stage.js';
+import { storedCaptures } from './analyze.stage.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'natlens-stored-capture-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,24 +45,37 @@ function exchanges(): SyntheticPacket[] {
   return packets;
 }
 
-describe('analyze stage: stored captures as correlate input', () => {
+describe('analyze stage: stored captures as the runner input', () => {
   writeFileSync(join(dir, 'client.pcap'), pcapFile(exchanges()));
   const storage = { path: (relative: string) => join(dir, relative) };
-  const point: CapturePoint = { id: 'c1', role: 'client', label: 'client' };
+  const capture = {
+    id: 'c1',
+    role: 'client',
+    label: 'client',
+    fileName: 'client.pcap',
+    node: null,
+    podName: null,
+    podNamespace: null,
+    storagePath: 'client.pcap',
+    sizeBytes: 1n,
+  } as unknown as Capture;
 
-  async function progressOf(packetCount: number | null): Promise<number[]> {
+  async function progressOf(packets: number | null): Promise<number[]> {
     const seen: number[] = [];
-    const result = await correlateAsync(
-      [storedCapture({ storagePath: 'client.pcap', packetCount }, point, storage)],
-      {
-        onProgress: (fraction) => seen.push(fraction),
-      },
-    );
+    const decoded =
+      packets === null ? [] : [{ captureId: 'c1', packets, truncated: 0, malformed: 0, linkTypes: [] }];
+    const result = await runAnalysis({
+      captures: storedCaptures([{ ...capture, packetCount: null }], decoded, storage),
+      snapshots: [],
+      sink: { flow: () => undefined, finish: () => undefined },
+      options: { onProgress: (stage, fraction) => stage === 'correlating' && seen.push(fraction ?? -1) },
+    });
     expect(result.captures[0].packets).toBe(10_000);
+    expect(result.flowCount).toBe(5_000);
     return seen;
   }
 
-  it('reports correlation progress from the stored packet count', async () => {
+  it('reports correlation progress from the packet count the decode job found', async () => {
     const seen = await progressOf(10_000);
     const partial = seen.filter((f) => f > 0 && f < 1);
     expect(partial.length).toBeGreaterThan(0);
@@ -69,7 +83,9 @@ describe('analyze stage: stored captures as correlate input', () => {
     expect(seen.at(-1)).toBe(1);
   });
 
-  it('reports only the end when the count is unknown', async () => {
-    expect(await progressOf(null)).toEqual([1]);
+  it('falls back to bytes read when no count is known', async () => {
+    const seen = await progressOf(null);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
   });
 });

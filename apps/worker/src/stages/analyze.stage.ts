@@ -1,18 +1,19 @@
 import type { Job } from 'bullmq';
-import { buildAddressBook, buildDataplaneModel, interfaceNames, type ParsedSnapshot } from '#cluster';
-import { correlateAsync, fileSource, type CapturePoint, type CorrelateCapture } from '#correlate';
-import { diagnose } from '#diagnose';
+import { runAnalysis, type AnalysisCapture, type AnalysisStage } from '#analysis';
+import type { ParsedSnapshot } from '#cluster';
+import { readDecodable } from '#decode';
 import type { AnalyzeJobData, DecodeJobResult } from '#jobs';
 import type {
   AnalysesRepository,
   Capture,
   CapturesRepository,
+  FlowRow,
   ResultsRepository,
   SnapshotsRepository,
 } from '#persistence';
 import type { UploadStorage } from '#platform';
 import { ProgressReporter } from './progress.js';
-import { findingRows, flowRows } from './to-rows.js';
+import { addFindingCodes, findingRows, flowRow } from './to-rows.js';
 
 export interface AnalyzeDeps {
   analyses: AnalysesRepository;
@@ -22,9 +23,18 @@ export interface AnalyzeDeps {
   storage: UploadStorage;
 }
 
+/** The slice of 0–100 each stage of the runner covers (decode children had 0–30). */
+const SLICES: Partial<Record<AnalysisStage, [string, number, number]>> = {
+  correlating: ['correlate', 30, 85],
+  diagnosing: ['diagnose', 85, 90],
+  writing: ['persist', 90, 99],
+};
+
 /**
- * The parent job, once every capture decoded: correlate the captures (with the snapshots'
- * address book), diagnose, and replace the analysis' stored results in one transaction.
+ * The parent job, once every capture decoded: libs/analysis' runner (the one `natlens analyze`
+ * runs) over the stored captures and snapshots, with the profiles the decode children gathered;
+ * each finished flow becomes its rows at once, and the results replace the analysis' stored ones
+ * in one transaction.
  */
 export async function analyzeStage(
   job: Job<AnalyzeJobData>,
@@ -39,84 +49,82 @@ export async function analyzeStage(
   const captures = await deps.captures.findMany(analysis.captures.map((c) => c.captureId));
   const snapshots = await deps.snapshots.findMany(analysis.snapshots.map((s) => s.snapshotId));
   const parsed = snapshots.map((s) => s.parsed as unknown as ParsedSnapshot);
-  const addressBook = parsed.length ? buildAddressBook(parsed) : null;
-  const dataplane = parsed.length ? buildDataplaneModel(parsed) : null;
 
-  const correlating = new ProgressReporter(job, deps.analyses, analysisId, 'correlate', 30, 85);
-  // The snapshots' `ip addr` name the interface indexes a LINUX_SLL2 capture stores (as the CLI does).
-  const names = addressBook ? interfaceNames(parsed, addressBook) : null;
-  const points: CapturePoint[] = captures.map((capture) => {
-    const pod = capture.podName ? `${capture.podNamespace}/${capture.podName}` : null;
-    const podIp = pod && addressBook?.pods.find((p) => `${p.namespace}/${p.name}` === pod)?.ips[0];
-    return {
-      id: capture.id,
-      role: capture.role,
-      label: capture.label,
-      node: capture.node,
-      pod,
-      interfaces:
-        (capture.role === 'node' && capture.node ? names?.byNode.get(capture.node) : undefined) ??
-        (podIp ? names?.byAddress.get(podIp) : undefined) ??
-        null,
-    };
-  });
-  const correlation = await correlateAsync(
-    captures.map((capture, i) => storedCapture(capture, points[i], deps.storage)),
-    {
-      addressBook,
-      onProgress: (fraction) => correlating.update(fraction),
-    },
-  );
-  await correlating.done();
-
-  const diagnosing = new ProgressReporter(job, deps.analyses, analysisId, 'diagnose', 85, 90);
-  const findings = diagnose({ correlation, addressBook, dataplane, captures: points });
-  await diagnosing.done();
-
-  const persisting = new ProgressReporter(job, deps.analyses, analysisId, 'persist', 90, 99);
+  const reporters = new Map<string, ProgressReporter>();
+  const progress = (stage: AnalysisStage, fraction: number | null) => {
+    const slice = SLICES[stage];
+    if (!slice) return;
+    let r = reporters.get(slice[0]);
+    if (!r) reporters.set(slice[0], (r = new ProgressReporter(job, deps.analyses, analysisId, ...slice)));
+    r.update(fraction ?? 0);
+  };
   const captureIds = new Set(captures.map((c) => c.id));
-  await deps.results.replace(analysisId, flowRows(correlation, findings, captureIds), findingRows(findings));
-  await persisting.done();
+  const rows: FlowRow[] = [];
+  const result = await runAnalysis({
+    captures: storedCaptures(captures, decoded, deps.storage),
+    snapshots: parsed,
+    sink: {
+      flow: (flow) => rows.push(flowRow(flow, captureIds)),
+      finish: async (r) => {
+        progress('writing', 0);
+        addFindingCodes(rows, r.findings);
+        await deps.results.replace(analysisId, rows, findingRows(r.findings));
+      },
+    },
+    options: { onProgress: progress },
+  });
+  for (const r of reporters.values()) await r.done();
 
+  const warnings = { ...result.warnings };
+  for (const d of decoded) if (d.warning) (warnings[d.captureId] ??= []).push(d.warning);
   const counts = {
     captures: captures.length,
     snapshots: snapshots.length,
     packets: decoded.reduce((sum, r) => sum + r.packets, 0),
-    flows: correlation.flows.length,
-    translations: correlation.flows.reduce((sum, f) => sum + f.translations.length, 0),
-    findings: findings.length,
-    errors: findings.filter((f) => f.severity === 'error').length,
+    flows: result.flowCount,
+    translations: rows.reduce((sum, f) => sum + f.translations.length, 0),
+    findings: result.findings.length,
+    errors: result.findings.filter((f) => f.severity === 'error').length,
   };
+  const { correlation } = result;
   const summary = {
+    // Where each capture was taken, as the runner resolved it (the report's capture table).
+    points: result.points.map(({ interfaces: _interfaces, ...p }) => p),
+    warnings,
     clockOffsets: correlation.clockOffsets,
     captures: correlation.captures,
-    decode: decoded,
+    decode: decoded.map(({ profile: _profile, ...d }) => d),
     unpaired: correlation.unpaired,
     ambiguousPairings: correlation.ambiguousPairings,
     conflicts: correlation.conflicts,
     sightings: correlation.sightings,
     hops: correlation.hops,
-    flowsByState: tally(correlation.flows.map((f) => f.state)),
+    flowsByState: tally(rows.map((f) => f.state)),
+    flowsNotKept: result.flowsNotKept,
   };
   await deps.analyses.markSucceeded(analysisId, summary, counts);
   return counts;
 }
 
-/**
- * A stored capture as correlate's input. The packet count the decode stage stored is what lets
- * correlate report progress: without it, the analysis would sit at the start of this stage
- * until correlation ended.
- */
-export function storedCapture(
-  capture: Pick<Capture, 'storagePath' | 'packetCount'>,
-  point: CapturePoint,
+/** The stored captures as the runner's input, with what their decode jobs found. */
+export function storedCaptures(
+  captures: Capture[],
+  decoded: DecodeJobResult[],
   storage: Pick<UploadStorage, 'path'>,
-): CorrelateCapture<ReturnType<typeof fileSource>> {
-  return {
-    point,
-    packets: fileSource(storage.path(capture.storagePath), point),
-    packetCount: capture.packetCount ?? undefined,
-  };
+): AnalysisCapture[] {
+  const byCapture = new Map(decoded.map((d) => [d.captureId, d]));
+  return captures.map((capture) => ({
+    id: capture.id,
+    role: capture.role,
+    label: capture.label,
+    fileName: capture.fileName,
+    node: capture.node,
+    pod: capture.podName ? `${capture.podNamespace}/${capture.podName}` : null,
+    read: () => readDecodable(storage.path(capture.storagePath), { name: capture.fileName }),
+    sizeBytes: Number(capture.sizeBytes),
+    packetCount: byCapture.get(capture.id)?.packets ?? capture.packetCount,
+    profile: byCapture.get(capture.id)?.profile ?? null,
+  }));
 }
 
 function tally(values: string[]): Record<string, number> {

@@ -1,4 +1,5 @@
 import type { Job } from 'bullmq';
+import { CaptureProfiler, tolerantRead } from '#analysis';
 import { CaptureRecord } from '#capture';
 import { decodePacket, DecodedPacket, readDecodable, STATUS_MALFORMED, STATUS_TRUNCATED } from '#decode';
 import type { DecodeJobData, DecodeJobResult } from '#jobs';
@@ -7,8 +8,11 @@ import type { MetricsStore, UploadStorage } from '#platform';
 import { ProgressReporter } from './progress.js';
 
 /**
- * Decodes one capture end to end: validates it before the expensive correlation, counts its
- * packets and link types for the capture row, and runs in parallel with the other captures.
+ * Decodes one capture end to end, in parallel with the other captures: validates it before the
+ * expensive correlation, counts its packets and link types for the capture row (they drive the
+ * correlation's progress), and profiles its first packets (its own address, the node its traffic
+ * names), which the analyze job uses instead of reading the capture for them again. A last
+ * record cut off (a killed tcpdump) is a warning, as offline.
  */
 export async function decodeStage(
   job: Job<DecodeJobData>,
@@ -27,12 +31,18 @@ export async function decodeStage(
   const progress = new ProgressReporter(job, deps.analyses, analysisId, 'decode', 0, 30);
   const rec = new CaptureRecord();
   const packet = new DecodedPacket();
+  const profiler = new CaptureProfiler();
   const linkTypes = new Set<number>();
   const result: DecodeJobResult = { captureId, packets: 0, truncated: 0, malformed: 0, linkTypes: [] };
-  for await (const batch of readDecodable(path, { name: capture.fileName })) {
+  const read = tolerantRead(
+    () => readDecodable(path, { name: capture.fileName }),
+    (message) => (result.warning = message),
+  );
+  for await (const batch of read()) {
     for (const iface of batch.interfaces) linkTypes.add(iface.linktype);
     for (let i = 0; i < batch.count; i++) {
       decodePacket(batch.record(i, rec), packet);
+      if (!profiler.done) profiler.add(packet);
       if (packet.status === STATUS_TRUNCATED) result.truncated++;
       else if (packet.status === STATUS_MALFORMED) result.malformed++;
     }
@@ -41,6 +51,7 @@ export async function decodeStage(
     if (batch.count) progress.update(batch.fileOffset[batch.count - 1] / total);
   }
   result.linkTypes = [...linkTypes];
+  result.profile = profiler.profile();
   await deps.captures.setPacketCount(captureId, result.packets, result.linkTypes);
   await deps.metrics.add('packets_decoded_total', result.packets).catch(() => undefined);
   await progress.done();

@@ -1,4 +1,4 @@
-import type { CorrelationResult, Flow } from '#correlate';
+import type { Flow } from '#correlate';
 import type { Finding } from '#diagnose';
 import type { FindingRow, FlowRow } from '#persistence';
 
@@ -12,22 +12,19 @@ function hostPort(endpoint: string): { ip: string; port: number | null } {
   return { ip: endpoint, port: null };
 }
 
-/** Maps the correlator's flows (and the findings about them) onto the stored rows. */
-export function flowRows(
-  correlation: CorrelationResult,
-  findings: Finding[],
-  captureIds: Set<string>,
-): FlowRow[] {
+/** Sets each stored flow's finding codes once the findings are known (the rows were made as flows finished). */
+export function addFindingCodes(rows: FlowRow[], findings: Finding[]): void {
   const codesByFlow = new Map<string, Set<string>>();
   for (const finding of findings)
     for (const flowId of finding.flows) {
       if (!codesByFlow.has(flowId)) codesByFlow.set(flowId, new Set());
       codesByFlow.get(flowId)!.add(finding.code);
     }
-  return correlation.flows.map((flow) => flowRow(flow, [...(codesByFlow.get(flow.id) ?? [])], captureIds));
+  for (const row of rows) row.findingCodes = [...(codesByFlow.get(row.key) ?? [])];
 }
 
-function flowRow(flow: Flow, findingCodes: string[], captureIds: Set<string>): FlowRow {
+/** A finished flow as the rows stored for it (finding codes come later: addFindingCodes). */
+export function flowRow(flow: Flow, captureIds: Set<string>): FlowRow {
   const endpoints = new Set<string>([flow.client, flow.service]);
   for (const e of [flow.backend, flow.clientSeenByBackend]) if (e) endpoints.add(e);
   for (const p of flow.perspectives) endpoints.add(p.src).add(p.dst);
@@ -65,7 +62,7 @@ function flowRow(flow: Flow, findingCodes: string[], captureIds: Set<string>): F
     ips: [...ips],
     ports: [...ports],
     translationKinds: [...new Set(translations.map((t) => t.kind))],
-    findingCodes,
+    findingCodes: [],
     communityIdClient: flow.communityIds.client,
     communityIdBackend: flow.communityIds.backend,
     packetsForward: flow.request.packets,

@@ -65,9 +65,10 @@ export class AnalysesRepository {
   }
 
   /** Only while RUNNING: a late progress write never resurrects a finished analysis. */
+  /** Progress only moves forward: parallel decode jobs of one analysis each report their own. */
   async setProgress(id: string, stage: string, progress: number): Promise<void> {
     await this.prisma.analysis.updateMany({
-      where: { id, status: 'RUNNING' },
+      where: { id, status: 'RUNNING', progress: { lt: Math.round(progress) } },
       data: { stage, progress: Math.max(0, Math.min(100, Math.round(progress))) },
     });
   }
