@@ -39,7 +39,8 @@ interface ServiceTotals {
   serviceName: string | null;
   addresses: Set<string>;
   flowCount: number;
-  flowIds: string[];
+  /** The earliest flows' first packet and id (trimmed in bulk to MAX_SERVICE_FLOW_IDS). */
+  flowIds: { firstNs: string; id: string }[];
   backends: Map<string | null, BackendShare>;
   translations: Map<string, TranslationGroup>;
   troubled: ReportFlow[];
@@ -76,7 +77,8 @@ export class ReportAccumulator {
     const s = this.service(f);
     s.flowCount++;
     s.addresses.add(f.service);
-    if (s.flowIds.length < MAX_SERVICE_FLOW_IDS) s.flowIds.push(f.id);
+    s.flowIds.push({ firstNs: f.firstNs ?? '', id: f.id });
+    if (s.flowIds.length >= 2 * MAX_SERVICE_FLOW_IDS) trimIds(s.flowIds);
     let b = s.backends.get(f.backend);
     if (!b) {
       b = { backend: f.backend, backendPod: f.backendPod, connections: 0, share: 0, states: {} };
@@ -128,10 +130,10 @@ export class ReportAccumulator {
     return {
       flows: this.flows,
       services: this.byService.size,
-      protocols: { ...this.protocols },
-      states: { ...this.states },
-      translations: { ...this.translationKinds },
-      findings: bySeverity,
+      protocols: sortedCounts(this.protocols),
+      states: sortedCounts(this.states),
+      translations: sortedCounts(this.translationKinds),
+      findings: sortedCounts(bySeverity),
       firstNs: this.first === null ? null : String(this.first),
       lastNs: this.last === null ? null : String(this.last),
     };
@@ -146,7 +148,7 @@ export class ReportAccumulator {
         serviceName: s.serviceName,
         addresses: [...s.addresses].sort(),
         flowCount: s.flowCount,
-        flows: s.flowIds,
+        flows: trimIds(s.flowIds).map((x) => x.id),
         backends: shares(s),
         translations: summaries(s),
       }));
@@ -178,6 +180,20 @@ export class ReportAccumulator {
     }
     return s;
   }
+}
+
+/** Most first, then by name: the same record whatever order the flows came in. */
+export function sortedCounts(record: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(record).sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0)),
+  );
+}
+
+/** The earliest MAX_SERVICE_FLOW_IDS, in time order. */
+function trimIds(ids: { firstNs: string; id: string }[]): { firstNs: string; id: string }[] {
+  ids.sort((a, b) => (earlier(a, b) ? -1 : earlier(b, a) ? 1 : 0));
+  if (ids.length > MAX_SERVICE_FLOW_IDS) ids.length = MAX_SERVICE_FLOW_IDS;
+  return ids;
 }
 
 function bump(record: Record<string, number>, key: string): void {
@@ -212,7 +228,11 @@ function sample(g: TranslationGroup, latency: bigint): void {
 }
 
 function shares(s: ServiceTotals): BackendShare[] {
-  const list = [...s.backends.values()].map((b) => ({ ...b, share: b.connections / s.flowCount }));
+  const list = [...s.backends.values()].map((b) => ({
+    ...b,
+    share: b.connections / s.flowCount,
+    states: sortedCounts(b.states),
+  }));
   // Most used first; flows that reached no backend last.
   return list.sort(
     (a, b) =>

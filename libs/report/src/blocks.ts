@@ -2,6 +2,7 @@
 // Markdown and text renderers only decide how a block looks, never what the report says.
 import { evidenceLines } from './evidence.js';
 import { formatDuration, formatOffset, formatTimestamp, percent } from './format.js';
+import { sortedCounts } from './accumulator.js';
 import { serviceKey } from './services.js';
 import type {
   ReportCapture,
@@ -139,7 +140,7 @@ function serviceBlocks(service: ReportService, flows: ReportFlow[], points: Poin
   const total = service.flowCount;
   const blocks: Block[] = [
     { kind: 'heading', level: 2, text: title },
-    { kind: 'paragraph', text: `${plural(total, 'flow')}: ${counts(states)}.` },
+    { kind: 'paragraph', text: `${plural(total, 'flow')}: ${counts(sortedCounts(states))}.` },
     { kind: 'heading', level: 3, text: 'Backends' },
     {
       kind: 'table',
