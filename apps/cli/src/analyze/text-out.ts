@@ -1,28 +1,46 @@
-// The report's text to a file or stdout as it is produced, in 1 MiB writes. Synchronous, so the
-// flows the correlation hands over are written before it goes on (no queue grows in memory); an
-// output to a file goes to FILE.part first and takes its name only once the report is complete.
-import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+// The report's text to a file or stdout as it is produced. The analysis thread hands chunks of
+// about 1 MiB to a writer thread, which encodes and writes them while the analysis goes on (the
+// two cores share the work); past 64 MiB not yet written, the analysis waits, so no queue grows
+// without bound. An output to a file goes to FILE.part and takes its name once complete.
+import { openSync, rmSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import type { TextOut } from '#report';
 import { UsageError } from '../usage-error.js';
 import { reason } from './errno.js';
 
 const CHUNK = 1 << 20;
-const pause = new Int32Array(new SharedArrayBuffer(4));
+const MAX_PENDING = 64 << 20;
+/** Shared with the writer thread: [0] chars queued and not yet written, [1] 1 once it failed. */
+const PENDING = 0;
+const FAILED = 1;
 
 export class FileOut implements TextOut {
   private parts: string[] = [];
   private size = 0;
-  private readonly fd: number;
   private readonly part: string | null;
+  private readonly state = new Int32Array(new SharedArrayBuffer(8));
+  private readonly worker: Worker;
+  private readonly done: Promise<string | null>;
 
   /** `path` null: stdout. */
   constructor(private readonly path: string | null) {
     this.part = path === null ? null : `${path}.part`;
+    let fd = 1;
     try {
-      this.fd = this.part === null ? 1 : openSync(this.part, 'w');
+      if (this.part !== null) fd = openSync(this.part, 'w');
     } catch (error) {
       throw new UsageError(`${path}: cannot write the report (${reason(error)})`);
     }
+    // A file descriptor belongs to the process: the thread writes to the one opened here.
+    this.worker = new Worker(new URL('./text-out.thread.js', import.meta.url), {
+      workerData: { fd, path: this.part, state: this.state },
+    });
+    // The thread's last word: null when everything was written, else why not.
+    this.done = new Promise((resolve) => {
+      this.worker.once('message', (m: { error: string | null }) => resolve(m.error));
+      this.worker.once('error', (e) => resolve(e.message));
+      this.worker.once('exit', () => resolve('the writer thread stopped'));
+    });
   }
 
   write(chunk: string): void {
@@ -31,42 +49,30 @@ export class FileOut implements TextOut {
     if (this.size >= CHUNK) this.flush();
   }
 
-  /** Writes what is buffered and, for a file, gives it its name. */
-  close(): void {
+  /** Writes what is left and, for a file, gives it its name. */
+  async close(): Promise<void> {
     this.flush();
-    if (this.part === null) return;
-    closeSync(this.fd);
-    renameSync(this.part, this.path!);
+    this.worker.postMessage({ close: this.path });
+    const error = await this.done;
+    if (error !== null)
+      throw new UsageError(`${this.path ?? 'standard output'}: cannot write the report (${error})`);
   }
 
   /** After a failure: no half-written report left behind under either name. */
-  abandon(): void {
-    if (this.part === null) return;
-    try {
-      closeSync(this.fd);
-    } catch {
-      // already closed
-    }
-    rmSync(this.part, { force: true });
+  async abandon(): Promise<void> {
+    await this.worker.terminate();
+    if (this.part !== null) rmSync(this.part, { force: true });
   }
 
   private flush(): void {
     if (!this.parts.length) return;
-    const data = Buffer.from(this.parts.join(''));
+    if (Atomics.load(this.state, FAILED)) return;
+    const text = this.parts.join('');
     this.parts = [];
     this.size = 0;
-    let at = 0;
-    while (at < data.length) {
-      try {
-        at += writeSync(this.fd, data, at);
-      } catch (error) {
-        // stdout may be a non-blocking pipe: wait for the reader.
-        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') {
-          const where = this.path ?? 'standard output';
-          throw new UsageError(`${where}: cannot write the report (${reason(error)})`);
-        }
-        Atomics.wait(pause, 0, 0, 5);
-      }
-    }
+    Atomics.add(this.state, PENDING, text.length);
+    this.worker.postMessage(text);
+    while (Atomics.load(this.state, PENDING) > MAX_PENDING && !Atomics.load(this.state, FAILED))
+      Atomics.wait(this.state, PENDING, Atomics.load(this.state, PENDING), 50);
   }
 }

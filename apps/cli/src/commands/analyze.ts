@@ -3,6 +3,7 @@
 // The report is written flow by flow as the analysis finishes them (libs/report's ReportWriter).
 // Exit codes: 0 done, 1 findings of severity error (so scripts can gate on it), 2 bad usage or input,
 // 3 an internal error (main.ts).
+import { setFlagsFromString } from 'node:v8';
 import {
   hasErrors,
   orderedReportFlow,
@@ -36,7 +37,15 @@ snapshots, diagnoses what went wrong and prints the report. Nothing leaves this 
 
 Exit codes: 0 done, 1 findings of severity error, 2 bad usage or unreadable input, 3 internal error.`;
 
+/**
+ * The old generation may grow to 1.5x what survived the last full collection (V8 picks up to 4x):
+ * finished flows die in the old generation, and this keeps their garbage from tripling the peak
+ * memory of a long analysis, at no measurable cost in time.
+ */
+const HEAP_GROWING_PERCENT = 50;
+
 export async function run(argv: string[]): Promise<number> {
+  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   const { values, tokens } = parseOptions(
     argv,
     { ...CAPTURE_OPTIONS, format: { type: 'string', default: 'txt' }, out: { type: 'string' } },
@@ -59,7 +68,7 @@ export async function run(argv: string[]): Promise<number> {
     await analyzeInputs(inputs, progress, {
       // Each flow goes to the report as it finishes: nothing holds them all.
       flow: (f) => writer.flow(orderedReportFlow(f)),
-      finish: (result) => {
+      finish: async (result) => {
         progress.update('writing the report', null);
         const packets = new Map(result.captures.map((c) => [c.capture, c.packets]));
         doc = writer.end(
@@ -73,12 +82,12 @@ export async function run(argv: string[]): Promise<number> {
           result.findings,
         );
         progress.clear();
-        out.close();
+        await out.close();
       },
     });
     return doc && hasErrors(doc) ? 1 : 0;
   } catch (error) {
-    out.abandon();
+    await out.abandon();
     throw error;
   } finally {
     progress.clear();

@@ -1,0 +1,54 @@
+// FileOut's writer thread: writes each chunk it is sent, then counts it off the shared pending
+// total (waking the analysis if it waits); on `close` renames FILE.part to FILE and says how it went.
+import { closeSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { reason } from './errno.js';
+
+const { fd, path, state } = workerData as { fd: number; path: string | null; state: Int32Array };
+const pause = new Int32Array(new SharedArrayBuffer(4));
+let error: string | null = null;
+
+function fail(e: unknown): void {
+  error ??= reason(e);
+  Atomics.store(state, 1, 1);
+  Atomics.notify(state, 0);
+}
+
+function writeAll(text: string): void {
+  const data = Buffer.from(text);
+  let at = 0;
+  while (at < data.length) {
+    try {
+      at += writeSync(fd, data, at);
+    } catch (e) {
+      // stdout may be a non-blocking pipe: wait for the reader.
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      Atomics.wait(pause, 0, 0, 5);
+    }
+  }
+}
+
+parentPort!.on('message', (m: string | { close: string | null }) => {
+  if (typeof m === 'string') {
+    if (error === null)
+      try {
+        writeAll(m);
+      } catch (e) {
+        fail(e);
+      }
+    Atomics.sub(state, 0, m.length);
+    Atomics.notify(state, 0);
+    return;
+  }
+  if (error === null && path !== null)
+    try {
+      closeSync(fd);
+      // Replacing an existing file by rename makes ext4 flush the new one first: remove it before.
+      rmSync(m.close!, { force: true });
+      renameSync(path, m.close!);
+    } catch (e) {
+      fail(e);
+    }
+  parentPort!.postMessage({ error });
+  parentPort!.close();
+});
