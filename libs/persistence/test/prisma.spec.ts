@@ -138,7 +138,7 @@ describe('PrismaClient on adapter-pg', { timeout: 120_000 }, () => {
       include: { captures: true, snapshots: true },
     });
     expect(analysis).toMatchObject({ status: AnalysisStatus.QUEUED, progress: 0, startedAt: null });
-    expect(analysis.captures).toEqual([{ analysisId: analysis.id, captureId: capture.id }]);
+    expect(analysis.captures).toEqual([{ analysisId: analysis.id, captureId: capture.id, position: 0 }]);
     expect(snapshot.skipped).toEqual([]);
 
     await prisma.project.delete({ where: { id: project.id } });

@@ -12,6 +12,12 @@ export type AnalysisWithInputs = Analysis & {
   snapshots: { snapshotId: string }[];
 };
 
+/** An analysis' captures and snapshots in the order they were given (the report's order). */
+const INPUTS = {
+  captures: { select: { captureId: true }, orderBy: { position: 'asc' } },
+  snapshots: { select: { snapshotId: true }, orderBy: { position: 'asc' } },
+} as const;
+
 /** Analyses and their lifecycle QUEUED → RUNNING → SUCCEEDED | FAILED. */
 export class AnalysesRepository {
   constructor(private readonly prisma: PrismaClient) {}
@@ -21,10 +27,10 @@ export class AnalysesRepository {
       data: {
         projectId: input.projectId,
         name: input.name ?? null,
-        captures: { create: input.captureIds.map((captureId) => ({ captureId })) },
-        snapshots: { create: input.snapshotIds.map((snapshotId) => ({ snapshotId })) },
+        captures: { create: input.captureIds.map((captureId, position) => ({ captureId, position })) },
+        snapshots: { create: input.snapshotIds.map((snapshotId, position) => ({ snapshotId, position })) },
       },
-      include: { captures: { select: { captureId: true } }, snapshots: { select: { snapshotId: true } } },
+      include: INPUTS,
     });
   }
 
@@ -49,14 +55,14 @@ export class AnalysesRepository {
   find(projectId: string, id: string): Promise<AnalysisWithInputs | null> {
     return this.prisma.analysis.findFirst({
       where: { id, projectId },
-      include: { captures: { select: { captureId: true } }, snapshots: { select: { snapshotId: true } } },
+      include: INPUTS,
     });
   }
 
   findById(id: string): Promise<AnalysisWithInputs | null> {
     return this.prisma.analysis.findUnique({
       where: { id },
-      include: { captures: { select: { captureId: true } }, snapshots: { select: { snapshotId: true } } },
+      include: INPUTS,
     });
   }
 

@@ -43,8 +43,11 @@ export class CapturesRepository {
     return this.prisma.capture.findFirst({ where: { id, projectId } });
   }
 
-  findMany(ids: string[]): Promise<Capture[]> {
-    return this.prisma.capture.findMany({ where: { id: { in: ids } } });
+  /** In the order of `ids` (an analysis' order), missing ones left out. */
+  async findMany(ids: string[]): Promise<Capture[]> {
+    const rows = await this.prisma.capture.findMany({ where: { id: { in: ids } } });
+    const at = new Map(ids.map((id, i) => [id, i]));
+    return rows.sort((a, b) => at.get(a.id)! - at.get(b.id)!);
   }
 
   list(projectId: string, take = 100): Promise<Capture[]> {

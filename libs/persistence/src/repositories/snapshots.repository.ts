@@ -40,8 +40,11 @@ export class SnapshotsRepository {
     return this.prisma.snapshot.findFirst({ where: { id, projectId } });
   }
 
-  findMany(ids: string[]): Promise<Snapshot[]> {
-    return this.prisma.snapshot.findMany({ where: { id: { in: ids } } });
+  /** In the order of `ids` (an analysis' order), missing ones left out. */
+  async findMany(ids: string[]): Promise<Snapshot[]> {
+    const rows = await this.prisma.snapshot.findMany({ where: { id: { in: ids } } });
+    const at = new Map(ids.map((id, i) => [id, i]));
+    return rows.sort((a, b) => at.get(a.id)! - at.get(b.id)!);
   }
 
   list(projectId: string, take = 100): Promise<Omit<Snapshot, 'raw' | 'parsed'>[]> {
