@@ -16,8 +16,12 @@ export function resolveCapturePoints(
   snapshots: ParsedSnapshot[],
 ): CapturePoint[] {
   const names = interfaceNames(snapshots, book);
+  const labels = new Set<string>();
   return captures.map(({ capture: c, profile }) => {
-    const point: CapturePoint = { id: c.id, role: c.role, label: c.label, node: null, pod: null };
+    // Labels name capture points in the report and the findings: two captures labelled `node`
+    // become node and node-2 (as the CLI names them), wherever the analysis runs.
+    const label = unique(c.label ?? c.role, labels);
+    const point: CapturePoint = { id: c.id, role: c.role, label, node: null, pod: null };
     if (c.role === 'node') {
       point.node =
         c.node ??
@@ -42,6 +46,13 @@ export function resolveCapturePoints(
     point.interfaces = address ? (names.byAddress.get(address) ?? null) : null;
     return point;
   });
+}
+
+export function unique(label: string, taken: Set<string>): string {
+  let candidate = label;
+  for (let n = 2; taken.has(candidate); n++) candidate = `${label}-${n}`;
+  taken.add(candidate);
+  return candidate;
 }
 
 /** The node an address belongs to (its InternalIP, a bridge or tunnel address in its `ip addr`). */

@@ -16,7 +16,7 @@
  * the worker differ only in where captures come from and where results go.
  */
 export { runAnalysis } from './runner.js';
-export { resolveCapturePoints } from './capture-points.js';
+export { resolveCapturePoints, unique } from './capture-points.js';
 export { CaptureProfiler, PROFILE_PACKETS, votedNode, type CaptureProfile } from './capture-profile.js';
 export { profileCapture, tolerantRead } from './capture-source.js';
 export type * from './types.js';

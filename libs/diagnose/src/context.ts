@@ -76,9 +76,11 @@ export class RuleContext {
   describeCapture(capture: string): string {
     const p = this.points.get(capture);
     if (!p) return capture;
-    if (p.pod) return `${capture} (${p.role} pod ${p.pod})`;
-    if (p.role === 'node' && p.node) return `${capture} (node ${p.node})`;
-    return p.node ? `${capture} (${p.role} on ${p.node})` : `${capture} (${p.role})`;
+    // Its label: on the server a capture's id is a uuid nobody recognises.
+    const name = p.label || capture;
+    if (p.pod) return `${name} (${p.role} pod ${p.pod})`;
+    if (p.role === 'node' && p.node) return `${name} (node ${p.node})`;
+    return p.node ? `${name} (${p.role} on ${p.node})` : `${name} (${p.role})`;
   }
 
   /** A capture's timestamp on the reference clock (its clock offset removed). */

@@ -54,7 +54,7 @@ export class ReportService {
     ]);
     const summary = (analysis.summary ?? {}) as {
       clockOffsets?: ClockOffsetInput[];
-      points?: { id: string; node?: string | null; pod?: string | null }[];
+      points?: { id: string; label?: string | null; node?: string | null; pod?: string | null }[];
     };
     // Where each capture was taken as the analysis resolved it; the upload's own words otherwise.
     const points = new Map((summary.points ?? []).map((p) => [p.id, p]));
@@ -65,7 +65,7 @@ export class ReportService {
       captures: captures.map((c) => ({
         id: c.id,
         role: c.role,
-        label: c.label,
+        label: points.get(c.id)?.label ?? c.label,
         node: points.get(c.id)?.node ?? c.node,
         pod: points.get(c.id)?.pod ?? (c.podName ? `${c.podNamespace}/${c.podName}` : null),
         packets: c.packetCount ?? 0,

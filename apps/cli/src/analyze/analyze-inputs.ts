@@ -2,7 +2,7 @@
 // libs/analysis' runner, with progress on stderr. Each capture's id is its label (unique), which
 // the report's tables print.
 import { basename } from 'node:path';
-import { runAnalysis, type AnalysisCapture, type AnalysisResult, type AnalysisSink } from '#analysis';
+import { runAnalysis, unique, type AnalysisCapture, type AnalysisResult, type AnalysisSink } from '#analysis';
 import { CaptureFormatError } from '#capture';
 import type { CapturePoint } from '#correlate';
 import { readDecodable } from '#decode';
@@ -67,11 +67,4 @@ export async function analyzeInputs(
     if (error instanceof CaptureFormatError) throw new UsageError(error.message);
     throw error;
   }
-}
-
-function unique(label: string, taken: Set<string>): string {
-  let candidate = label;
-  for (let n = 2; taken.has(candidate); n++) candidate = `${label}-${n}`;
-  taken.add(candidate);
-  return candidate;
 }

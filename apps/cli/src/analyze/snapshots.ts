@@ -2,7 +2,7 @@
 // that is no snapshot format (a README, bridge fdb listings) is skipped with a warning; a snapshot
 // that is recognised but broken, or a named file that cannot be read, is bad input (exit 2).
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { parseSnapshot, SnapshotParseError, sniffSnapshotKind, type ParsedSnapshot } from '#cluster';
 import { UsageError } from '../usage-error.js';
 import { reason } from './errno.js';
@@ -19,9 +19,9 @@ export async function loadSnapshots(paths: string[]): Promise<LoadedSnapshots> {
       throw new UsageError(`${path}: cannot read snapshot (${reason(error)})`);
     });
     if (info.isDirectory()) {
-      for (const file of await walk(path)) await loadFile(file, out, true);
+      for (const file of await walk(path)) await loadFile(file, relative(path, file), out, true);
     } else {
-      await loadFile(path, out, false);
+      await loadFile(path, basename(path), out, false);
     }
   }
   return out;
@@ -39,7 +39,16 @@ async function walk(dir: string): Promise<string[]> {
   return files;
 }
 
-async function loadFile(path: string, out: LoadedSnapshots, inDirectory: boolean): Promise<void> {
+/**
+ * `name` is what findings cite as the snapshot's source (as the server cites the uploaded file's
+ * name); errors name the path given.
+ */
+async function loadFile(
+  path: string,
+  name: string,
+  out: LoadedSnapshots,
+  inDirectory: boolean,
+): Promise<void> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -51,10 +60,13 @@ async function loadFile(path: string, out: LoadedSnapshots, inDirectory: boolean
     return;
   }
   try {
-    out.snapshots.push(parseSnapshot(text, { name: path }));
+    out.snapshots.push(parseSnapshot(text, { name }));
   } catch (error) {
-    // SnapshotParseError's message already names the file, line and what was expected.
-    if (error instanceof SnapshotParseError) throw new UsageError(error.message);
+    // SnapshotParseError's message names the file, line and what was expected.
+    if (error instanceof SnapshotParseError)
+      throw new UsageError(
+        error.message.startsWith(name) ? path + error.message.slice(name.length) : error.message,
+      );
     throw error;
   }
 }

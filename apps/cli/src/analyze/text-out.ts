@@ -2,7 +2,7 @@
 // about 1 MiB to a writer thread, which encodes and writes them while the analysis goes on (the
 // two cores share the work); past 64 MiB not yet written, the analysis waits, so no queue grows
 // without bound. An output to a file goes to FILE.part and takes its name once complete.
-import { openSync, rmSync } from 'node:fs';
+import { openSync, rmSync, statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { TextOut } from '#report';
 import { UsageError } from '../usage-error.js';
@@ -22,12 +22,12 @@ export class FileOut implements TextOut {
   private readonly worker: Worker;
   private readonly done: Promise<string | null>;
 
-  /** `path` null: stdout. */
+  /** `path` null: stdout. A path that is no regular file (/dev/null, a pipe) is written as it is. */
   constructor(private readonly path: string | null) {
-    this.part = path === null ? null : `${path}.part`;
+    this.part = path === null || special(path) ? null : `${path}.part`;
     let fd = 1;
     try {
-      if (this.part !== null) fd = openSync(this.part, 'w');
+      if (path !== null) fd = openSync(this.part ?? path, 'w');
     } catch (error) {
       throw new UsageError(`${path}: cannot write the report (${reason(error)})`);
     }
@@ -52,7 +52,7 @@ export class FileOut implements TextOut {
   /** Writes what is left and, for a file, gives it its name. */
   async close(): Promise<void> {
     this.flush();
-    this.worker.postMessage({ close: this.path });
+    this.worker.postMessage({ close: this.part === null ? null : this.path });
     const error = await this.done;
     if (error !== null)
       throw new UsageError(`${this.path ?? 'standard output'}: cannot write the report (${error})`);
@@ -74,5 +74,13 @@ export class FileOut implements TextOut {
     this.worker.postMessage(text);
     while (Atomics.load(this.state, PENDING) > MAX_PENDING && !Atomics.load(this.state, FAILED))
       Atomics.wait(this.state, PENDING, Atomics.load(this.state, PENDING), 50);
+  }
+}
+
+function special(path: string): boolean {
+  try {
+    return !statSync(path).isFile();
+  } catch {
+    return false;
   }
 }

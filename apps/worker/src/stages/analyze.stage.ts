@@ -76,7 +76,12 @@ export async function analyzeStage(
   for (const r of reporters.values()) await r.done();
 
   const warnings = { ...result.warnings };
-  for (const d of decoded) if (d.warning) (warnings[d.captureId] ??= []).push(d.warning);
+  // The decode job saw the same cut-off record the runner did: said once.
+  for (const d of decoded) {
+    const list = (warnings[d.captureId] ??= []);
+    if (d.warning && !list.includes(d.warning)) list.push(d.warning);
+    if (!list.length) delete warnings[d.captureId];
+  }
   const counts = {
     captures: captures.length,
     snapshots: snapshots.length,

@@ -20,14 +20,16 @@ export const clockSkew: Rule = {
       const o = group[0]!;
       const offset = BigInt(o.offsetNs);
       const captures = group.map((g) => g.capture);
+      // Named as people labelled them (the server's capture ids are uuids); the ids stay in the evidence.
+      const label = (id: string) => ctx.point(id)?.label ?? id;
       const sign = offset > 0n ? 'ahead of' : 'behind';
       return {
         code: 'CLOCK_SKEW',
         severity: 'info',
         title: `Clock of ${o.clockDomain} is ${formatDuration(offset < 0n ? -offset : offset)} ${sign} ${reference?.clockDomain ?? 'the reference'}`,
         detail:
-          `The captures ${captures.join(', ')} (${o.clockDomain}) run ${formatDuration(offset < 0n ? -offset : offset)} ` +
-          `${sign} ${reference ? `${reference.clockDomain} (${reference.capture})` : 'the reference clock'} ` +
+          `The captures ${captures.map(label).join(', ')} (${o.clockDomain}) run ${formatDuration(offset < 0n ? -offset : offset)} ` +
+          `${sign} ${reference ? `${reference.clockDomain} (${label(reference.capture)})` : 'the reference clock'} ` +
           `(± ${formatDuration(BigInt(o.spreadNs))}, from ${o.pairs} paired exchanges); their timestamps were ` +
           `corrected by that offset before pairing and in every latency shown.`,
         flows: [],
