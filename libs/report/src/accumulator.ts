@@ -27,7 +27,8 @@ export interface AccumulatorOptions {
 interface TranslationGroup {
   summary: TranslationSummary;
   flows: number;
-  latencies: bigint[];
+  /** ns; a latency is far below 2^53. */
+  latencies: number[];
   seen: number;
   random: number;
   /** The earliest flow with this translation, and its place there: the order of the old report. */
@@ -87,11 +88,11 @@ export class ReportAccumulator {
     b.connections++;
     b.backendPod ??= f.backendPod;
     bump(b.states, f.state);
-    const counted = new Set<string>();
+    const counted: string[] = [];
     const at = { firstNs: f.firstNs ?? '', id: f.id };
     f.translations.forEach((t, index) => {
       const what = change(f, t);
-      const key = [t.kind, t.direction, t.capture, t.interfaces?.before, t.interfaces?.after, what].join('|');
+      const key = `${t.kind}|${t.direction}|${t.capture}|${t.interfaces?.before}|${t.interfaces?.after}|${what}`;
       let g = s.translations.get(key);
       if (!g) {
         g = {
@@ -112,9 +113,11 @@ export class ReportAccumulator {
         };
         s.translations.set(key, g);
       } else if (earlier(at, g.at)) g.at = { ...at, index };
-      if (!counted.has(key)) g.flows++;
-      counted.add(key);
-      sample(g, BigInt(t.latencyNs));
+      if (!counted.includes(key)) {
+        g.flows++;
+        counted.push(key);
+      }
+      sample(g, Number(t.latencyNs));
     });
     keepEarliest(HEALTHY.has(f.state) ? s.healthy : s.troubled, f, this.keep);
   }
@@ -216,7 +219,7 @@ function keepEarliest(list: ReportFlow[], f: ReportFlow, max: number): void {
 }
 
 /** Reservoir sampling with a fixed-seed generator: the same flows give the same median. */
-function sample(g: TranslationGroup, latency: bigint): void {
+function sample(g: TranslationGroup, latency: number): void {
   g.seen++;
   if (g.latencies.length < LATENCY_SAMPLE) {
     g.latencies.push(latency);
@@ -257,8 +260,8 @@ function summaries(s: ServiceTotals): TranslationSummary[] {
       (earlier(a.at, b.at) ? -1 : earlier(b.at, a.at) ? 1 : a.at.index - b.at.index),
   );
   return requestFirst.map(({ summary, latencies, flows }) => {
-    const sorted = [...latencies].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    return { ...summary, flows, medianLatencyNs: String(sorted[sorted.length >> 1] ?? 0n) };
+    const sorted = Float64Array.from(latencies).sort();
+    return { ...summary, flows, medianLatencyNs: String(sorted[sorted.length >> 1] ?? 0) };
   });
 }
 

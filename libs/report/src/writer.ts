@@ -4,6 +4,7 @@
 // report of a million flows costs what one flow costs.
 import { ReportAccumulator } from './accumulator.js';
 import { reportDocument, reportFlow } from './build.js';
+import { flowJson } from './flow-json.js';
 import { type RenderOptions } from './blocks.js';
 import { pathOrdered } from './path-order.js';
 import { renderReport } from './render.js';
@@ -45,7 +46,7 @@ export class ReportWriter {
   /** One flow, its perspectives in path order. */
   flow(f: ReportFlow): void {
     this.totals.add(f);
-    if (this.format === 'json') this.out.write(`${this.flows ? ',\n' : ''}${JSON.stringify(f)}`);
+    if (this.format === 'json') this.out.write(`${this.flows ? ',\n' : ''}${flowJson(f)}`);
     this.flows++;
   }
 
