@@ -4,6 +4,7 @@
 import type { OuterInput, ReportFlow, TupleInput } from './types.js';
 
 /** Characters JSON must escape (and lone surrogates, which JSON.stringify escapes too). */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must be escaped
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 function str(s: string | null | undefined): string {
