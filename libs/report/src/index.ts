@@ -26,7 +26,6 @@
 export { buildReport, hasErrors, reportDocument } from './build.js';
 export { ReportAccumulator, MAX_SERVICE_FLOW_IDS, type AccumulatorOptions } from './accumulator.js';
 export { ReportWriter, orderedReportFlow, type TextOut } from './writer.js';
-export { flowJson } from './flow-json.js';
 export { sortByPath } from './path-order.js';
 export { reportBlocks, type Block, type RenderOptions } from './blocks.js';
 export { describeTranslation, formatDuration, formatTimestamp } from './format.js';

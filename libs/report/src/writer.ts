@@ -4,7 +4,6 @@
 // report of a million flows costs what one flow costs.
 import { ReportAccumulator } from './accumulator.js';
 import { reportDocument, reportFlow } from './build.js';
-import { flowJson } from './flow-json.js';
 import { type RenderOptions } from './blocks.js';
 import { pathOrdered } from './path-order.js';
 import { renderReport } from './render.js';
@@ -46,7 +45,7 @@ export class ReportWriter {
   /** One flow, its perspectives in path order. */
   flow(f: ReportFlow): void {
     this.totals.add(f);
-    if (this.format === 'json') this.out.write(`${this.flows ? ',\n' : ''}${flowJson(f)}`);
+    if (this.format === 'json') this.out.write(`${this.flows ? ',\n' : ''}${JSON.stringify(f)}`);
     this.flows++;
   }
 

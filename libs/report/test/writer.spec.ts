@@ -4,7 +4,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   buildReport,
-  flowJson,
   orderedReportFlow,
   renderReport,
   ReportAccumulator,
@@ -68,16 +67,6 @@ describe('ReportWriter: single-node/diagnostics', () => {
       expect(text).toBe(renderReport(whole, format));
     },
   );
-
-  it('writes each flow exactly as JSON.stringify does (the hand-written serializer)', () => {
-    for (const f of whole.flows) expect(flowJson(f)).toBe(JSON.stringify(f));
-    const odd = {
-      ...whole.flows[0],
-      serviceName: 'a "quoted"\\name\n',
-      icmpError: { type: 3, code: 1, from: 'x' },
-    };
-    expect(flowJson(odd)).toBe(JSON.stringify(odd));
-  });
 
   it('keeps the path order a streamed flow arrives with', () => {
     const flow = input.correlation.flows.find((f) => f.perspectives.length > 2)!;
