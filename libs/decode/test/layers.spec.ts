@@ -1,15 +1,12 @@
-import { CaptureRecord, type CaptureInterface } from '#capture';
 import { describe, expect, it } from 'vitest';
 import {
   DecodedPacket,
-  decodePacket,
   ENCAP_GENEVE,
   ENCAP_GRE,
   ENCAP_IPIP,
   ENCAP_VXLAN,
   formatAddress,
   MAX_ENCAP_DEPTH,
-  parseAddress,
   SCTP_DATA,
   SCTP_INIT,
   SCTP_SHUTDOWN_COMPLETE,
@@ -19,113 +16,9 @@ import {
   TCP_ACK,
   TCP_SYN,
 } from '../src/index.js';
+import { decode, eth, hex, ipv4, ipv6, tcp, u16, u32, udp, vlan } from './frames.js';
 
 // Hand-built frames: each test states the bytes on the wire and the fields expected from them.
-
-const hex = (s: string) => Buffer.from(s.replace(/\s/g, ''), 'hex');
-const u16 = (n: number) => Buffer.from([n >> 8, n & 0xff]);
-const u32 = (n: number) => Buffer.from([n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
-const addr = (a: string) => Buffer.from(parseAddress(a)!);
-
-function ipv4(
-  proto: number,
-  src: string,
-  dst: string,
-  payload: Buffer,
-  o: { id?: number; ttl?: number; frag?: number; options?: Buffer; length?: number } = {},
-): Buffer {
-  const opts = o.options ?? Buffer.alloc(0);
-  const hl = 20 + opts.length;
-  return Buffer.concat([
-    Buffer.from([0x40 | (hl / 4), 0]),
-    u16(o.length ?? hl + payload.length),
-    u16(o.id ?? 0x1234),
-    u16(o.frag ?? 0x4000),
-    Buffer.from([o.ttl ?? 64, proto]),
-    u16(0),
-    addr(src),
-    addr(dst),
-    opts,
-    payload,
-  ]);
-}
-
-function ipv6(nh: number, src: string, dst: string, payload: Buffer, hlim = 64): Buffer {
-  return Buffer.concat([
-    u32(0x60012345),
-    u16(payload.length),
-    Buffer.from([nh, hlim]),
-    addr(src),
-    addr(dst),
-    payload,
-  ]);
-}
-
-function tcp(
-  sport: number,
-  dport: number,
-  seq: number,
-  ack: number,
-  flags: number,
-  win: number,
-  options = Buffer.alloc(0),
-  payload = Buffer.alloc(0),
-): Buffer {
-  const hl = 20 + options.length;
-  return Buffer.concat([
-    u16(sport),
-    u16(dport),
-    u32(seq),
-    u32(ack),
-    Buffer.from([(hl / 4) << 4, flags]),
-    u16(win),
-    u16(0),
-    u16(0),
-    options,
-    payload,
-  ]);
-}
-
-const udp = (sport: number, dport: number, payload: Buffer) =>
-  Buffer.concat([u16(sport), u16(dport), u16(8 + payload.length), u16(0), payload]);
-const eth = (type: number, payload: Buffer) =>
-  Buffer.concat([hex('020000000001 020000000002'), u16(type), payload]);
-const vlan = (id: number, type: number) => Buffer.concat([u16(id), u16(type)]);
-
-function iface(linktype: number): CaptureInterface {
-  return {
-    index: 0,
-    section: 0,
-    id: 0,
-    offset: 0,
-    linktype,
-    snaplen: 262144,
-    name: null,
-    description: null,
-    if_tsresol: 9,
-    if_tsoffset: 0,
-  };
-}
-
-/** Decodes `frame` placed at an offset inside a larger buffer, as records are inside batches. */
-function decode(
-  linktype: number,
-  frame: Buffer,
-  origlen = frame.length,
-  into = new DecodedPacket(),
-): DecodedPacket {
-  const data = Buffer.concat([Buffer.alloc(7, 0xee), frame, Buffer.alloc(9, 0xee)]);
-  const rec = new CaptureRecord();
-  Object.assign(rec, {
-    data,
-    view: new DataView(data.buffer, data.byteOffset, data.length),
-    offset: 7,
-    caplen: frame.length,
-    origlen,
-    interface: iface(linktype),
-  });
-  return decodePacket(rec, into);
-}
 
 const ip = (p: DecodedPacket) => [formatAddress(p.src, p.ipVersion), formatAddress(p.dst, p.ipVersion)];
 const TCP_OPTS = hex('020405b4 0402 080a 00000001 00000002 01 030307 050a 00000001 00000002 0000');
