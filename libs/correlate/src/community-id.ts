@@ -42,7 +42,11 @@ const b = Buffer.alloc(16);
  * call would be garbage. */
 const views: Buffer[] = [];
 
-/** For ICMP, the ports are the type and code; protocols without ports hash none. */
+/**
+ * For ICMP, the ports are the type and code; protocols without ports hash none, and so does a
+ * packet whose ports (ICMP type or code) were not captured, which passes -1: the spec's
+ * reference implementation hashes no ports where it could not parse the transport header.
+ */
 export function communityId(
   protocol: number,
   src: string,
@@ -52,8 +56,9 @@ export function communityId(
 ): string {
   const la = addressBytes(src, a, 0);
   const lb = addressBytes(dst, b, 0);
+  const ports = communityIdHasPorts(protocol) && sport >= 0 && dport >= 0;
   let oneWay = false;
-  if (protocol === 1 || protocol === 58) {
+  if (ports && (protocol === 1 || protocol === 58)) {
     // Types that pair (echo request and reply...) hash as if the counterpart were the
     // destination port, so both directions agree; other types are one-way: never swapped.
     const counterpart = icmpCounterpart(protocol, sport);
@@ -68,7 +73,7 @@ export function communityId(
   o = copyBytes(swap ? a : b, swap ? la : lb, o);
   buf[o++] = protocol;
   buf[o++] = 0;
-  if (communityIdHasPorts(protocol)) {
+  if (ports) {
     buf.writeUInt16BE(swap ? dport : sport, o);
     buf.writeUInt16BE(swap ? sport : dport, o + 2);
     o += 4;

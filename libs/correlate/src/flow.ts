@@ -609,15 +609,19 @@ function communityOf(p: PerspectiveState, d: number): string {
   const src = d === 0 ? p.aAddr : p.bAddr;
   const dst = d === 0 ? p.bAddr : p.aAddr;
   // ICMP: type and code stand in for the ports: those of the first message sent this way, else
-  // the counterpart of the other way's (an echo reply's request), else an echo request's.
+  // the counterpart of the other way's (an echo reply's request), else an echo request's. Where
+  // the capture cut every message before its type or code (-1), no ports are hashed.
   if (p.protocol === 1 || p.protocol === 58) {
     let type = p.stat[S_ICMP_TYPE + d];
     let code = p.stat[S_ICMP_CODE + d];
     if (Number.isNaN(type)) {
       const other = p.stat[S_ICMP_TYPE + 1 - d];
-      const counterpart = Number.isNaN(other) ? undefined : icmpCounterpart(p.protocol, other);
-      type = counterpart ?? (p.protocol === 1 ? 8 : 128);
-      code = counterpart !== undefined ? p.stat[S_ICMP_CODE + 1 - d] : 0;
+      if (other < 0) type = code = -1;
+      else {
+        const counterpart = Number.isNaN(other) ? undefined : icmpCounterpart(p.protocol, other);
+        type = counterpart ?? (p.protocol === 1 ? 8 : 128);
+        code = counterpart !== undefined ? p.stat[S_ICMP_CODE + 1 - d] : 0;
+      }
     }
     return communityId(p.protocol, src, type, dst, code);
   }

@@ -56,7 +56,7 @@ const S_LAST_WIN = 24;
  * usually the reply's, but a client refusing a late answer sends one the request's way.
  */
 export const S_ICMP_ERRORS = 26;
-/** ICMP (not errors): type and code of the first message each way (NaN until seen). */
+/** ICMP (not errors): type and code of the first message each way (NaN until seen, -1 if cut off). */
 export const S_ICMP_TYPE = 28;
 export const S_ICMP_CODE = 30;
 /** Packets with SYN set (a SYN-ACK included; SCTP: INIT and INIT ACK), as tcpdump's [S] and [S.]. */
@@ -263,7 +263,10 @@ export class PerspectiveState {
   }
 
   private countIcmp(p: CorrelatePacket, dir: number, t: number): void {
-    if (!Number.isNaN(this.stat[S_ICMP_TYPE + dir])) return;
+    // The first message's type, or -1 while only messages cut before their type were seen (a
+    // snaplen inside the ICMP header): a later whole one replaces that.
+    const known = this.stat[S_ICMP_TYPE + dir];
+    if (!Number.isNaN(known) && (known >= 0 || p.icmpType < 0)) return;
     this.stat[S_ICMP_TYPE + dir] = p.icmpType;
     this.stat[S_ICMP_CODE + dir] = p.icmpCode;
     const answers = this.protocol === 1 ? ICMP_ANSWERS : ICMP6_ANSWERS;
