@@ -9,14 +9,17 @@ import { ipOf } from './context.js';
 import { RULES } from './rules/index.js';
 import type { DiagnoseInput, Finding } from './types.js';
 
-/** Flows kept whole as evidence by default; past it, flows are counted in `notKept`. */
+/** Flows kept whole as evidence per tier by default; past it, flows are counted in `notKept`. */
 export const MAX_NOTABLE_FLOWS = 5000;
 const HEALTHY = new Set(['CLOSED', 'ESTABLISHED', 'ANSWERED']);
 
 export class DiagnoseCollector {
   private readonly ctx: RuleContext;
-  private readonly kept: Flow[] = [];
+  /** Failed or troubled flows, and flows other rules could cite: each tier capped on its own. */
+  private readonly failed: Flow[] = [];
+  private readonly other: Flow[] = [];
   private readonly flagged: Set<string>;
+  private readonly multiCapture: boolean;
   /** Flows a rule could have cited but that were past the cap. */
   notKept = 0;
 
@@ -28,17 +31,20 @@ export class DiagnoseCollector {
     this.ctx = new RuleContext({ ...input, correlation: empty });
     // Frontends the snapshots say something about: their rules count every flow through them.
     this.flagged = new Set((input.dataplane?.mismatches ?? []).map((m) => m.frontend));
+    // Without capture points, assume several (roles are then guessed from the ids).
+    this.multiCapture = (input.captures?.length ?? 2) > 1;
   }
 
   add(flow: Flow): void {
     this.ctx.aggregates.add(this.ctx, flow);
-    if (!this.notable(flow)) return;
-    if (this.kept.length < this.maxFlows) this.kept.push(flow);
+    const tier = troubled(flow) ? this.failed : this.cited(flow) ? this.other : null;
+    if (!tier) return;
+    if (tier.length < this.maxFlows) tier.push(flow);
     else this.notKept++;
   }
 
   finish(correlation: Omit<CorrelationResult, 'flows'>): Finding[] {
-    const flows = this.kept.sort(
+    const flows = [...this.failed, ...this.other].sort(
       (x, y) =>
         x.firstNs.length - y.firstNs.length ||
         (x.firstNs < y.firstNs ? -1 : x.firstNs > y.firstNs ? 1 : x.id < y.id ? -1 : 1),
@@ -53,13 +59,10 @@ export class DiagnoseCollector {
     );
   }
 
-  /** Could any rule cite this flow? A superset of what each rule selects (rules filter again). */
-  private notable(f: Flow): boolean {
-    if (!HEALTHY.has(f.state) || f.icmpError || f.resetBy || f.backend === null) return true;
-    if (f.retransmissions > 0 || f.duplicateAcks > 0) return true;
+  /** Could a rule about healthy-looking flows cite this one? (Rules filter again.) */
+  private cited(f: Flow): boolean {
     const captures = new Set<string>();
     for (const p of f.perspectives) {
-      if (p.retransmissions > 0 || p.duplicateAcks > 0 || p.icmpErrors > 0 || p.rst > 0) return true;
       captures.add(p.capture);
       // A reply reaching the client from an address other than the one it called.
       if (
@@ -70,8 +73,11 @@ export class DiagnoseCollector {
       )
         return true;
     }
-    // Seen at one capture point only (unpaired traffic).
-    if (captures.size < 2) return true;
+    // Seen at one client or backend capture only, while other captures ran (unpaired traffic).
+    if (this.multiCapture && captures.size === 1) {
+      const role = this.ctx.role([...captures][0]!);
+      if (role === 'client' || role === 'backend') return true;
+    }
     if (f.clientSeenByBackend !== null && ipOf(f.clientSeenByBackend) !== ipOf(f.client)) return true;
     if (f.protocol === 'udp' && this.dns(f)) return true;
     const frontend = this.flagged.size ? this.ctx.frontend(f)?.id : undefined;
@@ -86,4 +92,13 @@ export class DiagnoseCollector {
     const replies = f.perspectives.filter((p) => p.direction === 'reply').map((p) => p.packets);
     return replies.length === 0 || Math.max(...requests, 0) > Math.min(...replies);
   }
+}
+
+/** Failed, reset, refused, retransmitting: kept first, whatever else fills the other tier. */
+function troubled(f: Flow): boolean {
+  if (!HEALTHY.has(f.state) || f.icmpError || f.resetBy || f.backend === null) return true;
+  if (f.retransmissions > 0 || f.duplicateAcks > 0) return true;
+  return f.perspectives.some(
+    (p) => p.retransmissions > 0 || p.duplicateAcks > 0 || p.icmpErrors > 0 || p.rst > 0,
+  );
 }

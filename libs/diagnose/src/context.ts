@@ -72,12 +72,16 @@ export class RuleContext {
     return this.points.get(capture)?.node ?? null;
   }
 
+  /** A capture as people named it: its label (on the server a capture's id is a uuid), else its id. */
+  label(capture: string): string {
+    return this.points.get(capture)?.label || capture;
+  }
+
   /** Describes a capture point for a sentence: `node.pcap (node k8s-compute-02)`. */
   describeCapture(capture: string): string {
     const p = this.points.get(capture);
     if (!p) return capture;
-    // Its label: on the server a capture's id is a uuid nobody recognises.
-    const name = p.label || capture;
+    const name = this.label(capture);
     if (p.pod) return `${name} (${p.role} pod ${p.pod})`;
     if (p.role === 'node' && p.node) return `${name} (node ${p.node})`;
     return p.node ? `${name} (${p.role} on ${p.node})` : `${name} (${p.role})`;

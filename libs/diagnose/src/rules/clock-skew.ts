@@ -21,7 +21,7 @@ export const clockSkew: Rule = {
       const offset = BigInt(o.offsetNs);
       const captures = group.map((g) => g.capture);
       // Named as people labelled them (the server's capture ids are uuids); the ids stay in the evidence.
-      const label = (id: string) => ctx.point(id)?.label ?? id;
+      const label = (id: string) => ctx.label(id);
       const sign = offset > 0n ? 'ahead of' : 'behind';
       return {
         code: 'CLOCK_SKEW',

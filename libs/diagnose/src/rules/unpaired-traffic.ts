@@ -56,10 +56,10 @@ function finding(
   return {
     code: 'UNPAIRED_TRAFFIC',
     severity: 'warning',
-    title: `${capture}: ${pct}% of its packets were seen at no other capture point`,
+    title: `${ctx.label(capture)}: ${pct}% of its packets were seen at no other capture point`,
     detail:
       `${plural(s.unpaired, 'packet')} of ${s.sightings} at ${ctx.describeCapture(capture)} were never seen at ` +
-      `${others.join(', ')} although their flows should have crossed them` +
+      `${others.map((c) => ctx.label(c)).join(', ')} although their flows should have crossed them` +
       `${s.lonely.length > 0 ? ` (${plural(s.lonely.length, 'flow')} seen only here)` : ''}: a capture filter too ` +
       `narrow, the wrong pod or interface captured, or captures that did not run at the same time. Findings about ` +
       `those flows rest on one capture point.`,
