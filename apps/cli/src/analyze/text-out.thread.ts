@@ -8,7 +8,14 @@ const { fd, path, state } = workerData as { fd: number; path: string | null; sta
 const pause = new Int32Array(new SharedArrayBuffer(4));
 let error: string | null = null;
 
+let gone = false;
+
 function fail(e: unknown): void {
+  // The reader of standard output went away (`natlens analyze | head`): stop writing, quietly.
+  if (path === null && (e as NodeJS.ErrnoException).code === 'EPIPE') {
+    gone = true;
+    return;
+  }
   error ??= reason(e);
   Atomics.store(state, 1, 1);
   Atomics.notify(state, 0);
@@ -30,7 +37,7 @@ function writeAll(text: string): void {
 
 parentPort!.on('message', (m: string | { close: string | null }) => {
   if (typeof m === 'string') {
-    if (error === null)
+    if (error === null && !gone)
       try {
         writeAll(m);
       } catch (e) {
