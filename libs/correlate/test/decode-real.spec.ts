@@ -1,10 +1,10 @@
 // Issue 19: decoding mismatches against tshark found on public captures from other projects,
 // each reproduced here on a synthetic capture read back through the real reader and decoder.
 import { createHash } from 'node:crypto';
-import { parseAddress, readDecodable } from '#decode';
+import { communityId, parseAddress, readDecodable } from '#decode';
 import { describe, expect, it } from 'vitest';
 import { pcapHeader, pcapRecord } from '../../capture/test/build.js';
-import { eth, icmp, ipv6, u16 } from '../../decode/test/frames.js';
+import { eth, icmp, ipv4, ipv6, tcp, u16, udp, vxlanHeader } from '../../decode/test/frames.js';
 import { batchSource, type CapturePoint, correlateAsync, type CorrelationResult } from '../src/index.js';
 
 const T0 = 1_795_759_897;
@@ -69,7 +69,10 @@ describe('1. an ICMPv6 header cut by the snaplen', () => {
       'UNANSWERED',
     ]);
     expect(flow.request.packets).toBe(2);
-    expect(flow.communityIds.client).toMatch(/^1:[A-Za-z0-9+/]{27}=$/);
+    // The 2 bytes hold the type and code (3): a one-way message, hashed with them as ports.
+    expect(flow.communityIds.client).toBe(
+      communityId({ protocol: 58, src: 'fe80::1', dst: 'ff02::16', srcPort: 143, dstPort: 0 }),
+    );
   });
 
   it('keeps none of the ICMPv6 header (-s 62): the Community ID hashes no ports', async () => {
@@ -78,5 +81,60 @@ describe('1. an ICMPv6 header cut by the snaplen', () => {
     ]);
     expect(result.flows).toHaveLength(1);
     expect(result.flows[0].communityIds.client).toBe(communityIdWithoutPorts(58, 'fe80::1', 'ff02::16'));
+  });
+});
+
+describe('3. a TCP header cut by the snaplen inside VXLAN', () => {
+  const [client, server] = ['10.244.1.5', '10.244.2.7'];
+  const [node1, node2] = ['192.168.56.11', '192.168.56.12'];
+  /** Three connections from client ports 46000-46002 to server:8080, tunnelled node to node. */
+  function connections(): Frame[] {
+    const frames: Frame[] = [];
+    for (let i = 0; i < 3; i++) {
+      const port = 46000 + i;
+      const [isn, irs] = [1000 * (i + 1), 5000 * (i + 1)];
+      const seg = (k: number, fromClient: boolean, flags: number, seq: number, ack: number) => {
+        const inner = fromClient
+          ? ipv4(6, client, server, tcp(port, 8080, seq, ack, flags, 501), { id: 100 * i + k })
+          : ipv4(6, server, client, tcp(8080, port, seq, ack, flags, 501), { id: 100 * i + k });
+        const outer = Buffer.concat([vxlanHeader(1), eth(0x0800, inner)]);
+        const [a, b] = fromClient ? [node1, node2] : [node2, node1];
+        frames.push({
+          us: i * 20_000 + k * 100,
+          bytes: eth(0x0800, ipv4(17, a, b, udp(50000 + i, 4789, outer))),
+        });
+      };
+      seg(0, true, 0x02, isn, 0);
+      seg(1, false, 0x12, irs, isn + 1);
+      seg(2, true, 0x10, isn + 1, irs + 1);
+      seg(3, true, 0x11, isn + 1, irs + 1);
+      seg(4, false, 0x11, irs + 1, isn + 2);
+      seg(5, true, 0x10, isn + 2, irs + 2);
+    }
+    return frames;
+  }
+
+  it('keeps the ports with -s 96 (12 bytes of TCP): one flow per connection, both directions', async () => {
+    const result = await correlateFiles([{ point: node('node.pcap'), bytes: pcap(connections(), 96) }]);
+    expect(result.flows.map((f) => `${f.client} > ${f.service}`)).toEqual([
+      '10.244.1.5:46000 > 10.244.2.7:8080',
+      '10.244.1.5:46001 > 10.244.2.7:8080',
+      '10.244.1.5:46002 > 10.244.2.7:8080',
+    ]);
+    for (const flow of result.flows) {
+      expect([flow.request.packets, flow.reply.packets]).toEqual([4, 2]);
+      // The flags were not captured: an answered connection, its handshake and close unseen.
+      expect(flow.state).toBe('ESTABLISHED');
+      expect(flow.perspectives[0].outer).toMatchObject({ tunnel: 'vxlan', src: node1, dst: node2, vni: 1 });
+    }
+  });
+
+  it('reads the flags too where the snaplen leaves them (-s 98): the connections closed', async () => {
+    const result = await correlateFiles([{ point: node('node.pcap'), bytes: pcap(connections(), 98) }]);
+    expect(result.flows.map((f) => [f.client, f.state])).toEqual([
+      ['10.244.1.5:46000', 'CLOSED'],
+      ['10.244.1.5:46001', 'CLOSED'],
+      ['10.244.1.5:46002', 'CLOSED'],
+    ]);
   });
 });

@@ -159,6 +159,11 @@ export class DecodedPacket {
   transportOffset = 0;
   srcPort = 0;
   dstPort = 0;
+  /**
+   * Whether srcPort and dstPort were read from the packet: TCP, UDP or SCTP with at least their
+   * first 4 bytes captured (also when the snaplen cut the rest of the header), not a later fragment.
+   */
+  hasPorts = false;
   tcpSeq = 0;
   tcpAck = 0;
   /** FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 URG 0x20 ECE 0x40 CWR 0x80 AE/NS 0x100. */
@@ -275,6 +280,7 @@ export class DecodedPacket {
     this.transportOffset = 0;
     this.srcPort = 0;
     this.dstPort = 0;
+    this.hasPorts = false;
     this.payloadOffset = 0;
     this.payloadLength = 0;
     this.payloadCaptured = 0;

@@ -26,9 +26,19 @@ export function decodeSctp(
   end: number,
   wireLen: number,
 ): void {
-  if (end - off < 12) return short(p, 'SCTP header');
+  if (end - off < 12) {
+    // Cut short: the ports and the verification tag if they are whole.
+    if (end - off >= 4) {
+      p.srcPort = v.getUint16(off);
+      p.dstPort = v.getUint16(off + 2);
+      p.hasPorts = true;
+    }
+    if (end - off >= 8) p.sctpVtag = v.getUint32(off + 4);
+    return short(p, 'SCTP header');
+  }
   p.srcPort = v.getUint16(off);
   p.dstPort = v.getUint16(off + 2);
+  p.hasPorts = true;
   p.sctpVtag = v.getUint32(off + 4);
   p.sctpChunks = chunkTypes(v, off + 12, end);
   setPayload(p, d, v, off + 12, end, wireLen - 12);

@@ -21,7 +21,10 @@ const OPT_SACK_PERMITTED = 4;
 const OPT_SACK = 5;
 const OPT_TIMESTAMP = 8;
 
-/** TCP: the fields NAT keeps (seq, ack, flags, window) plus MSS, window scale, SACK and timestamps. */
+/**
+ * TCP: the fields NAT keeps (seq, ack, flags, window) plus MSS, window scale, SACK and timestamps.
+ * A header cut short keeps the fields that are whole (the ports are its first 4 bytes).
+ */
 export function decodeTcp(
   p: DecodedPacket,
   d: Uint8Array,
@@ -30,18 +33,23 @@ export function decodeTcp(
   end: number,
   wireLen: number,
 ): void {
-  if (end - off < 20) return short(p, 'TCP header');
+  if (end - off < 20) return partialHeader(p, d, v, off, end);
   const hl = (d[off + 12] >> 4) * 4;
   if (hl < 20) return malformed(p, 'TCP data offset below 5');
   p.srcPort = v.getUint16(off);
   p.dstPort = v.getUint16(off + 2);
+  p.hasPorts = true;
   p.tcpSeq = v.getUint32(off + 4);
   p.tcpAck = v.getUint32(off + 8);
   p.tcpFlags = d[off + 13] | ((d[off + 12] & 1) << 8);
   p.tcpWindow = v.getUint16(off + 14);
   p.tcpHeaderLength = hl;
   if (hl > 20) {
-    if (end - off < hl) return short(p, 'TCP options');
+    if (end - off < hl) {
+      // Cut inside the options: those before the cut are whole.
+      options(p, d, v, off + 20, end);
+      return short(p, 'TCP options');
+    }
     // Every segment of an established Linux connection carries exactly NOP, NOP, timestamps.
     if (hl === 32 && v.getUint32(off + 20) === 0x0101080a) {
       p.tcpTsVal = v.getUint32(off + 24);
@@ -50,6 +58,22 @@ export function decodeTcp(
   }
   if (wireLen < hl) malformed(p, 'TCP header longer than the IP payload');
   setPayload(p, d, v, off + hl, end, wireLen - hl);
+}
+
+/** Fewer than 20 bytes of header: the whole fields among them, as tcpdump and tshark read them. */
+function partialHeader(p: DecodedPacket, d: Uint8Array, v: DataView, off: number, end: number): void {
+  const have = end - off;
+  if (have >= 13 && d[off + 12] >> 4 < 5) return malformed(p, 'TCP data offset below 5');
+  if (have >= 4) {
+    p.srcPort = v.getUint16(off);
+    p.dstPort = v.getUint16(off + 2);
+    p.hasPorts = true;
+  }
+  if (have >= 8) p.tcpSeq = v.getUint32(off + 4);
+  if (have >= 12) p.tcpAck = v.getUint32(off + 8);
+  if (have >= 14) p.tcpFlags = d[off + 13] | ((d[off + 12] & 1) << 8);
+  if (have >= 16) p.tcpWindow = v.getUint16(off + 14);
+  short(p, 'TCP header');
 }
 
 /** Options are informative, not part of the fingerprint: a bad one stops parsing, not decoding. */

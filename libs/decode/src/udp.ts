@@ -3,7 +3,10 @@ import { type DecodedPacket, malformed, short } from './packet.js';
 import { setPayload } from './payload.js';
 import { decodeVxlan, FLANNEL_VXLAN_PORT, VXLAN_PORT } from './vxlan.js';
 
-/** UDP (RFC 768); VXLAN and Geneve by destination port are stepped into. */
+/**
+ * UDP (RFC 768); VXLAN and Geneve by destination port are stepped into. A header cut short keeps
+ * its ports if they are whole.
+ */
 export function decodeUdp(
   p: DecodedPacket,
   d: Uint8Array,
@@ -12,10 +15,19 @@ export function decodeUdp(
   end: number,
   wireLen: number,
 ): void {
-  if (end - off < 8) return short(p, 'UDP header');
+  if (end - off < 8) {
+    if (end - off >= 4) {
+      p.srcPort = v.getUint16(off);
+      p.dstPort = v.getUint16(off + 2);
+      p.hasPorts = true;
+    }
+    if (end - off >= 6) p.udpLength = v.getUint16(off + 4);
+    return short(p, 'UDP header');
+  }
   p.srcPort = v.getUint16(off);
   const dport = v.getUint16(off + 2);
   p.dstPort = dport;
+  p.hasPorts = true;
   let ulen = v.getUint16(off + 4);
   // 0 is a jumbogram (RFC 2675) or an offloaded super-packet: trust IP.
   if (ulen === 0) ulen = wireLen;

@@ -77,6 +77,8 @@ export const udp = (sport: number, dport: number, payload: Buffer) =>
 export const eth = (type: number, payload: Buffer) =>
   Buffer.concat([hex('020000000001 020000000002'), u16(type), payload]);
 export const vlan = (id: number, type: number) => Buffer.concat([u16(id), u16(type)]);
+/** A VXLAN header with the I flag and `vni` (the inner Ethernet frame follows). */
+export const vxlanHeader = (vni: number) => Buffer.concat([hex('08000000'), u32(vni << 8)]);
 /** ICMP or ICMPv6: type, code, checksum (zero), then the rest (id and sequence, or a quote). */
 export const icmp = (type: number, code: number, rest: Buffer) =>
   Buffer.concat([Buffer.from([type, code]), u16(0), rest]);

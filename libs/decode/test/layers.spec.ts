@@ -16,7 +16,7 @@ import {
   TCP_ACK,
   TCP_SYN,
 } from '../src/index.js';
-import { decode, eth, hex, ipv4, ipv6, tcp, u16, u32, udp, vlan } from './frames.js';
+import { decode, eth, hex, icmp, ipv4, ipv6, tcp, u16, u32, udp, vlan, vxlanHeader } from './frames.js';
 
 // Hand-built frames: each test states the bytes on the wire and the fields expected from them.
 
@@ -200,6 +200,89 @@ describe('IPv4 and TCP', () => {
     const full = eth(0x0800, ipv4(17, '10.0.0.1', '10.0.0.2', udp(1, 2, Buffer.alloc(500, 3))));
     const snap = decode(1, full.subarray(0, 96), full.length);
     expect([snap.status, snap.payloadLength, snap.payloadCaptured]).toEqual([STATUS_OK, 500, 96 - 42]);
+  });
+
+  it('keeps the whole fields of a transport header cut by the snaplen, as tcpdump and tshark do (issue 19, 3)', () => {
+    // tcpdump -s 96 on a node: TCP inside VXLAN keeps 12 bytes, its ports, sequence and ack.
+    const inner = ipv4(6, '10.244.1.5', '10.244.2.7', tcp(46000, 8080, 1000, 2000, TCP_ACK, 501));
+    const vxlanFrame = eth(
+      0x0800,
+      ipv4(
+        17,
+        '192.168.56.11',
+        '192.168.56.12',
+        udp(51000, 4789, Buffer.concat([vxlanHeader(42), eth(0x0800, inner)])),
+      ),
+    );
+    const t = decode(1, vxlanFrame.subarray(0, 96), vxlanFrame.length);
+    expect([t.status, t.reason, t.encapCount, t.protocol, ...ip(t)]).toEqual([
+      STATUS_TRUNCATED,
+      'TCP header',
+      1,
+      6,
+      '10.244.1.5',
+      '10.244.2.7',
+    ]);
+    expect([t.hasPorts, t.srcPort, t.dstPort, t.tcpSeq, t.tcpAck, t.tcpFlags]).toEqual([
+      true,
+      46000,
+      8080,
+      1000,
+      2000,
+      0,
+    ]);
+    // Two bytes more hold the flags; cut inside the options, the options before the cut are read.
+    const flags = decode(1, vxlanFrame.subarray(0, 98), vxlanFrame.length);
+    expect([flags.tcpFlags, flags.tcpWindow]).toEqual([TCP_ACK, 0]);
+    const opts = eth(0x0800, ipv4(6, '10.0.0.1', '10.0.0.2', tcp(1, 2, 3, 4, TCP_SYN, 5, TCP_OPTS)));
+    const o = decode(1, opts.subarray(0, 14 + 20 + 24), opts.length);
+    expect([o.status, o.reason, o.tcpFlags, o.tcpMss, o.tcpTsVal]).toEqual([
+      STATUS_TRUNCATED,
+      'TCP options',
+      TCP_SYN,
+      1460,
+      -1,
+    ]);
+    // 3 bytes are not a port pair; 4 are.
+    const u = eth(0x0800, ipv4(17, '10.0.0.1', '10.0.0.2', udp(5353, 53, Buffer.alloc(40))));
+    const u3 = decode(1, u.subarray(0, 34 + 3), u.length);
+    expect([u3.status, u3.hasPorts, u3.srcPort, u3.dstPort]).toEqual([STATUS_TRUNCATED, false, 0, 0]);
+    const u6 = decode(1, u.subarray(0, 34 + 6), u.length);
+    expect([u6.status, u6.hasPorts, u6.srcPort, u6.dstPort, u6.udpLength]).toEqual([
+      STATUS_TRUNCATED,
+      true,
+      5353,
+      53,
+      48,
+    ]);
+    const sctp = eth(
+      0x0800,
+      ipv4(132, '10.0.0.1', '10.0.0.2', Buffer.concat([u16(36412), u16(2905), u32(0xdeadbeef), u32(0)])),
+    );
+    const s = decode(1, sctp.subarray(0, 34 + 8), sctp.length);
+    expect([s.status, s.srcPort, s.dstPort, s.sctpVtag]).toEqual([STATUS_TRUNCATED, 36412, 2905, 0xdeadbeef]);
+    // ICMP echo: type, code and id in 6 bytes; an ICMPv6 MLD report cut after 2 bytes keeps its type.
+    const echo = eth(0x0800, ipv4(1, '10.0.0.1', '10.0.0.2', icmp(8, 0, Buffer.concat([u16(77), u16(3)]))));
+    const e = decode(1, echo.subarray(0, 34 + 6), echo.length);
+    expect([e.status, e.icmpType, e.icmpCode, e.icmpId, e.icmpSeq]).toEqual([STATUS_TRUNCATED, 8, 0, 77, -1]);
+    const mld = eth(
+      0x86dd,
+      ipv6(
+        0,
+        'fe80::1',
+        'ff02::16',
+        Buffer.concat([hex('3a00 0502 0000 0100'), icmp(143, 0, Buffer.alloc(24))]),
+      ),
+    );
+    const r = decode(1, mld.subarray(0, 64), mld.length);
+    expect([r.status, r.reason, r.protocol, r.icmpType, r.icmpCode]).toEqual([
+      STATUS_TRUNCATED,
+      'ICMPv6 header',
+      58,
+      143,
+      0,
+    ]);
+    expect(decode(1, mld.subarray(0, 63), mld.length).icmpCode).toBe(-1);
   });
 });
 

@@ -146,7 +146,7 @@ export function compareWithTcpdump(packets: DecodedPacket[], printed: Map<number
         dst: formatAddress(p.dst, p.ipVersion),
         srcPort: p.srcPort,
         dstPort: p.dstPort,
-        hasPorts: p.status === STATUS_OK,
+        hasPorts: p.hasPorts,
         ttl: p.ttl,
         ipId: p.ipId,
         ipLength: p.ipLength,
