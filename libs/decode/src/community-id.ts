@@ -56,13 +56,59 @@ export function communityIdHasPorts(protocol: number): boolean {
  * and ports, and the protocol, so both directions and every tool agree on one flow id.
  */
 export function communityId(tuple: FlowTuple, seed = 0, base64 = true): string {
-  let src = toBytes(tuple.src);
-  let dst = toBytes(tuple.dst);
-  let sport = tuple.srcPort ?? 0;
-  let dport = tuple.dstPort ?? 0;
   const proto = tuple.protocol;
+  const ports = communityIdHasPorts(proto);
+  return hashTuple(
+    toBytes(tuple.src),
+    toBytes(tuple.dst),
+    proto,
+    tuple.srcPort ?? 0,
+    tuple.dstPort ?? 0,
+    ports,
+    seed,
+    base64,
+  );
+}
+
+/**
+ * The Community ID of a decoded packet's innermost IP flow, or null when it carries no IP. As the
+ * spec's reference implementation, a packet without a transport header to read ports from (a
+ * later fragment, an ICMP header cut before its type and code, ports not captured) hashes the
+ * ordered addresses and the protocol only.
+ */
+export function communityIdOf(p: DecodedPacket, seed = 0, base64 = true): string | null {
+  if (p.ipVersion === 0) return null;
+  const n = p.ipVersion === 4 ? 4 : 16;
+  const icmp = p.protocol === 1 || p.protocol === 58;
+  const ports =
+    p.fragOffset === 0 &&
+    (icmp ? p.icmpType >= 0 && p.icmpCode >= 0 : communityIdHasPorts(p.protocol) && p.hasPorts);
+  return hashTuple(
+    p.src.subarray(0, n),
+    p.dst.subarray(0, n),
+    p.protocol,
+    icmp ? p.icmpType : p.srcPort,
+    icmp ? p.icmpCode : p.dstPort,
+    ports,
+    seed,
+    base64,
+  );
+}
+
+/** Hashes ports (ICMP: type and code) only when `ports`; else orders by address alone. */
+function hashTuple(
+  src: Uint8Array,
+  dst: Uint8Array,
+  proto: number,
+  sport: number,
+  dport: number,
+  ports: boolean,
+  seed: number,
+  base64: boolean,
+): string {
+  if (!ports) sport = dport = 0;
   let oneWay = false;
-  if (proto === 1 || proto === 58) {
+  if (ports && (proto === 1 || proto === 58)) {
     const counterpart = icmpCounterpart(proto, sport);
     if (counterpart === undefined) oneWay = true;
     else dport = counterpart;
@@ -71,38 +117,19 @@ export function communityId(tuple: FlowTuple, seed = 0, base64 = true): string {
     [src, dst] = [dst, src];
     [sport, dport] = [dport, sport];
   }
-  const hasPorts = communityIdHasPorts(proto);
-  const buf = Buffer.alloc(2 + src.length * 2 + 2 + (hasPorts ? 4 : 0));
+  const buf = Buffer.alloc(2 + src.length * 2 + 2 + (ports ? 4 : 0));
   buf.writeUInt16BE(seed & 0xffff, 0);
   buf.set(src, 2);
   buf.set(dst, 2 + src.length);
   let o = 2 + src.length * 2;
   buf[o++] = proto;
   buf[o++] = 0;
-  if (hasPorts) {
+  if (ports) {
     buf.writeUInt16BE(sport, o);
     buf.writeUInt16BE(dport, o + 2);
   }
   const digest = createHash('sha1').update(buf).digest();
   return `1:${digest.toString(base64 ? 'base64' : 'hex')}`;
-}
-
-/** The Community ID of a decoded packet's innermost IP flow, or null when it carries no IP. */
-export function communityIdOf(p: DecodedPacket, seed = 0, base64 = true): string | null {
-  if (p.ipVersion === 0) return null;
-  const n = p.ipVersion === 4 ? 4 : 16;
-  const icmp = p.protocol === 1 || p.protocol === 58;
-  return communityId(
-    {
-      protocol: p.protocol,
-      src: p.src.subarray(0, n),
-      dst: p.dst.subarray(0, n),
-      srcPort: icmp ? p.icmpType : p.srcPort,
-      dstPort: icmp ? p.icmpCode : p.dstPort,
-    },
-    seed,
-    base64,
-  );
 }
 
 function toBytes(a: string | Uint8Array): Uint8Array {
