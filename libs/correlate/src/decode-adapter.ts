@@ -7,6 +7,22 @@ import { PKT_HOST, PKT_OUTGOING, PKT_UNKNOWN, type CapturePoint, type CorrelateP
 
 const ICMP_ECHO = new Set([0, 8, 128, 129]);
 const ADDRESS_CACHE_SIZE = 1 << 12;
+/** First fragments remembered per capture, the oldest forgotten first. */
+const FIRST_FRAGMENTS_KEPT = 4096;
+/** How long the later fragments of a datagram may follow its first (Linux: 30 s IPv4, 60 s IPv6). */
+const FRAGMENT_TIMEOUT_SEC = 60;
+
+/** What a datagram's first fragment leaves for its later fragments. */
+interface FirstFragment {
+  tsSec: number;
+  srcPort: number;
+  dstPort: number;
+  icmpType: number;
+  icmpCode: number;
+  icmpId: number;
+  icmpSeq: number;
+  sctpVtag: number;
+}
 
 export function emptyPacket(): CorrelatePacket {
   return {
@@ -23,6 +39,7 @@ export function emptyPacket(): CorrelatePacket {
     srcPort: 0,
     dstPort: 0,
     ipId: 0,
+    fragOffset: 0,
     ipLength: 0,
     tcpFlags: 0,
     seq: 0,
@@ -59,6 +76,11 @@ export class DecodeAdapter {
   readonly out = emptyPacket();
   private readonly v4Key = new Int32Array(ADDRESS_CACHE_SIZE);
   private readonly v4Text: (string | undefined)[] = new Array(ADDRESS_CACHE_SIZE);
+  /**
+   * First fragments by source, destination, protocol and IP ID, in arrival order: their later
+   * fragments (no transport header) take their ports from here and so join the datagram's flow.
+   */
+  private readonly firstFragments = new Map<string, FirstFragment>();
 
   constructor(private readonly interfaces: Record<number, string> | null = null) {}
 
@@ -69,16 +91,18 @@ export class DecodeAdapter {
     o.tsNsec = d.tsNsec;
     o.frame = d.number;
     o.ipVersion = d.ipVersion;
-    // Malformed packets and later fragments (no transport header) carry no usable tuple.
-    if (d.ipVersion === 0 || d.status === STATUS_MALFORMED || d.fragOffset !== 0) {
+    // Malformed packets carry no usable tuple; later fragments only that of their first.
+    if (d.ipVersion === 0 || d.status === STATUS_MALFORMED) {
       o.protocol = -1;
       return o;
     }
+    if (d.fragOffset !== 0) return this.laterFragment(d, o);
     this.link(d, o);
     o.protocol = d.protocol;
     o.src = this.address(d.src, d.ipVersion);
     o.dst = this.address(d.dst, d.ipVersion);
     o.ipId = d.ipId;
+    o.fragOffset = 0;
     o.ipLength = d.ipLength;
     o.tcpFlags = d.tcpFlags;
     o.seq = d.tcpSeq;
@@ -100,6 +124,65 @@ export class DecodeAdapter {
       o.dstPort = d.dstPort;
     }
     this.embedded(d, o);
+    this.tunnel(d, o);
+    if (d.moreFragments) this.rememberFirstFragment(d, o);
+    return o;
+  }
+
+  /** A first fragment with a transport header to lend (ports, or an ICMP type that is no error). */
+  private rememberFirstFragment(d: DecodedPacket, o: CorrelatePacket): void {
+    const icmp = d.protocol === 1 || d.protocol === 58;
+    if (icmp ? d.icmpType < 0 || o.embeddedProtocol !== 0 : !d.hasPorts) return;
+    const key = fragmentKey(o.src, o.dst, d.protocol, d.ipId);
+    const kept = this.firstFragments;
+    // Re-inserted, so the map stays in arrival order and the oldest is the first key.
+    kept.delete(key);
+    if (kept.size >= FIRST_FRAGMENTS_KEPT) kept.delete(kept.keys().next().value!);
+    kept.set(key, {
+      tsSec: d.tsSec,
+      srcPort: o.srcPort,
+      dstPort: o.dstPort,
+      icmpType: d.icmpType,
+      icmpCode: d.icmpCode,
+      icmpId: d.icmpId,
+      icmpSeq: d.icmpSeq,
+      sctpVtag: o.sctpVtag,
+    });
+  }
+
+  /**
+   * A later fragment: its datagram's first fragment's tuple if this capture showed it (within the
+   * reassembly timeout), else unusable. Its fingerprint is its own IP ID, offset and bytes.
+   */
+  private laterFragment(d: DecodedPacket, o: CorrelatePacket): CorrelatePacket {
+    const src = this.address(d.src, d.ipVersion);
+    const dst = this.address(d.dst, d.ipVersion);
+    const first = this.firstFragments.get(fragmentKey(src, dst, d.protocol, d.ipId));
+    if (first === undefined || d.tsSec - first.tsSec > FRAGMENT_TIMEOUT_SEC) {
+      o.protocol = -1;
+      return o;
+    }
+    this.link(d, o);
+    o.protocol = d.protocol;
+    o.src = src;
+    o.dst = dst;
+    o.ipId = d.ipId;
+    o.fragOffset = d.fragOffset;
+    o.ipLength = d.ipLength;
+    o.tcpFlags = 0;
+    o.seq = o.ack = o.window = 0;
+    o.tsVal = -1;
+    o.payloadLength = d.payloadLength;
+    o.payloadHash = d.payloadHash;
+    o.srcPort = first.srcPort;
+    o.dstPort = first.dstPort;
+    o.icmpType = first.icmpType;
+    o.icmpCode = first.icmpCode;
+    o.icmpId = first.icmpId;
+    o.icmpSeq = first.icmpSeq;
+    o.sctpVtag = first.sctpVtag;
+    o.sctpChunks = 0;
+    o.embeddedProtocol = 0;
     this.tunnel(d, o);
     return o;
   }
@@ -165,6 +248,11 @@ export class DecodeAdapter {
     this.v4Text[slot] = text;
     return text;
   }
+}
+
+/** The datagram a fragment belongs to, within one capture: RFC 791's reassembly key. */
+function fragmentKey(src: string, dst: string, protocol: number, ipId: number): string {
+  return `${src} ${dst} ${protocol} ${ipId}`;
 }
 
 /**

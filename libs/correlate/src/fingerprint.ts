@@ -6,6 +6,8 @@ import { fmix, mix, SMI_MASK } from './murmur.js';
 const P6 = 6;
 const P17 = 17;
 const P132 = 132;
+/** Sets a later fragment's fingerprint apart from any whole packet's. */
+const LATER_FRAGMENT = 0x46524147;
 
 /** The second half of the last fingerprint computed (see fingerprint()). */
 export let fingerprintHigh = 0;
@@ -18,7 +20,11 @@ export function fingerprint(p: CorrelatePacket): number {
   let a: number;
   let b: number;
   const proto = p.protocol;
-  if (proto === P6) {
+  if (p.fragOffset !== 0) {
+    // A later fragment: no transport header, only its datagram's IP ID, its place and its bytes.
+    a = mix(mix(mix(0x9e3779b9 ^ proto, LATER_FRAGMENT), p.fragOffset), p.payloadLength);
+    b = mix(mix(0x85ebca6b, p.ipId), p.payloadHash);
+  } else if (proto === P6) {
     // seq/ack/flags/window/payload: identical only for the same segment (or a retransmission
     // that also reuses the IP ID, which pairing separates by time).
     a = mix(mix(mix(mix(0x9e3779b9 ^ proto, p.seq), p.ack), (p.tcpFlags << 16) ^ p.window), p.tsVal);

@@ -230,6 +230,8 @@ export class PerspectiveState {
     this.stat[S_BYTES + dir] += p.ipLength;
     if (Number.isNaN(this.stat[S_FIRST + dir])) this.stat[S_FIRST + dir] = t;
     this.stat[S_LAST + dir] = t;
+    // A later fragment has no header to read flags, chunks or a type from.
+    if (p.fragOffset !== 0) return;
     if (p.embeddedProtocol !== 0) {
       this.stat[S_ICMP_ERRORS + dir]++;
       this.icmpError ??= { type: p.icmpType, code: p.icmpCode, from: p.src };

@@ -61,8 +61,15 @@ export interface CorrelatePacket {
   /** 0 for protocols without ports. */
   srcPort: number;
   dstPort: number;
-  /** IPv4 identification; -1 for IPv6. */
+  /** IPv4 identification; for IPv6 the fragment header's (0 without one). */
   ipId: number;
+  /**
+   * Offset in bytes of a later fragment of an IP datagram, 0 for whole packets and first
+   * fragments. A later fragment has no transport header: its source gives it the ports (ICMP id,
+   * SCTP tag) of its datagram's first fragment, and the engine counts it in its flow as a packet
+   * and bytes, without reading flags or types from it.
+   */
+  fragOffset: number;
   /** IP total length (bytes on the wire above the link layer). */
   ipLength: number;
   /** TCP flags byte (FIN 1, SYN 2, RST 4, PSH 8, ACK 16, URG 32, ECE 64, CWR 128). */

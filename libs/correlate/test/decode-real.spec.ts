@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { communityId, parseAddress, readDecodable } from '#decode';
 import { describe, expect, it } from 'vitest';
 import { pcapHeader, pcapRecord } from '../../capture/test/build.js';
-import { eth, icmp, ipv4, ipv6, tcp, u16, udp, vxlanHeader } from '../../decode/test/frames.js';
+import { eth, icmp, ipv4, ipv6, ipv6Fragment, tcp, u16, udp, vxlanHeader } from '../../decode/test/frames.js';
 import { batchSource, type CapturePoint, correlateAsync, type CorrelationResult } from '../src/index.js';
 
 const T0 = 1_795_759_897;
@@ -36,6 +36,35 @@ function correlateFiles(files: { point: CapturePoint; bytes: Buffer }[]): Promis
 }
 
 const node = (id: string): CapturePoint => ({ id, role: 'node', node: 'node-1' });
+const client = (id: string): CapturePoint => ({ id, role: 'client', node: 'node-1' });
+const backend = (id: string): CapturePoint => ({ id, role: 'backend', node: 'node-2' });
+
+/**
+ * An IP datagram as it leaves its sender: whole, or (with `mtu`, the most IP payload per
+ * packet, a multiple of 8) in fragments; IPv6 fragments carry a fragment header.
+ */
+function datagram(
+  protocol: number,
+  src: string,
+  dst: string,
+  body: Buffer,
+  id: number,
+  mtu = Infinity,
+): Buffer[] {
+  const v6 = src.includes(':');
+  const ip = (payload: Buffer, offset: number, more: boolean) =>
+    v6
+      ? eth(0x86dd, ipv6(44, src, dst, Buffer.concat([ipv6Fragment(protocol, offset, more, id), payload])))
+      : eth(0x0800, ipv4(protocol, src, dst, payload, { id, frag: (more ? 0x2000 : 0) | (offset / 8) }));
+  if (body.length <= mtu)
+    return [
+      v6 ? eth(0x86dd, ipv6(protocol, src, dst, body)) : eth(0x0800, ipv4(protocol, src, dst, body, { id })),
+    ];
+  const out: Buffer[] = [];
+  for (let o = 0; o < body.length; o += mtu)
+    out.push(ip(body.subarray(o, o + mtu), o, o + mtu < body.length));
+  return out;
+}
 
 /** Community ID v1 hashing addresses and protocol only (no transport header to take ports from). */
 function communityIdWithoutPorts(protocol: number, a: string, b: string): string {
@@ -135,6 +164,108 @@ describe('3. a TCP header cut by the snaplen inside VXLAN', () => {
       ['10.244.1.5:46000', 'CLOSED'],
       ['10.244.1.5:46001', 'CLOSED'],
       ['10.244.1.5:46002', 'CLOSED'],
+    ]);
+  });
+});
+
+describe('2. fragmented datagrams', () => {
+  describe.each([
+    { ip: 'IPv4', pod: '10.244.1.5', vip: '10.96.0.10', dns: '10.244.2.9' },
+    { ip: 'IPv6 (fragment headers)', pod: 'fd00:10::5', vip: 'fd00:96::a', dns: 'fd00:244::9' },
+  ])('$ip: a DNS answer (EDNS) in fragments', ({ pod, vip, dns }) => {
+    // The query goes to the Service, DNATed to the CoreDNS pod; its 1400-byte answer leaves the
+    // pod in two fragments, reverse-NATed on the way, at the client pod as at CoreDNS's.
+    const query = udp(40000, 53, Buffer.alloc(40, 1));
+    const answer = udp(53, 40000, Buffer.alloc(1400, 2));
+    const captures = () => [
+      {
+        point: client('client.pcap'),
+        bytes: pcap([
+          { us: 0, bytes: datagram(17, pod, vip, query, 101)[0] },
+          ...datagram(17, vip, pod, answer, 202, 1200).map((bytes, i) => ({ us: 900 + i * 10, bytes })),
+        ]),
+      },
+      {
+        point: backend('coredns.pcap'),
+        bytes: pcap([
+          { us: 100, bytes: datagram(17, pod, dns, query, 101)[0] },
+          ...datagram(17, dns, pod, answer, 202, 1200).map((bytes, i) => ({ us: 800 + i * 10, bytes })),
+        ]),
+      },
+    ];
+
+    it('closes its exchange: one flow, answered, both fragments in it at each capture point', async () => {
+      const result = await correlateFiles(captures());
+      expect(result.flows).toHaveLength(1);
+      const flow = result.flows[0];
+      const ep = (ip: string, port: number) => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
+      expect([flow.client, flow.service, flow.backend, flow.state]).toEqual([
+        ep(pod, 40000),
+        ep(vip, 53),
+        ep(dns, 53),
+        'ANSWERED',
+      ]);
+      expect(flow.reply.packets).toBe(2);
+      const replies = flow.perspectives.filter((p) => p.direction === 'reply');
+      expect(replies.map((p) => [p.capture, p.packets, p.unpaired])).toEqual([
+        ['client.pcap', 2, 0],
+        ['coredns.pcap', 2, 0],
+      ]);
+      expect(flow.translations.map((t) => `${t.direction} ${t.kind} ${t.packets}`)).toEqual([
+        'request DNAT 1',
+        'reply SNAT 2',
+      ]);
+      expect(result.captures.map((c) => [c.capture, c.packets, c.ignored])).toEqual([
+        ['client.pcap', 3, 0],
+        ['coredns.pcap', 3, 0],
+      ]);
+    });
+  });
+
+  it('attaches later fragments by source, destination, protocol and IP ID, not to another datagram', async () => {
+    // Two answers interleaved: each later fragment joins the flow of its own first fragment.
+    const [pod, vip] = ['10.244.1.5', '10.96.0.10'];
+    const a = datagram(17, vip, pod, udp(53, 40001, Buffer.alloc(1400, 3)), 301, 1200);
+    const b = datagram(17, vip, pod, udp(53, 40002, Buffer.alloc(1400, 4)), 302, 1200);
+    const orphan = datagram(17, vip, pod, udp(53, 40003, Buffer.alloc(1400, 5)), 303, 1200)[1];
+    const frames = [
+      { us: 0, bytes: datagram(17, pod, vip, udp(40001, 53, Buffer.alloc(40, 1)), 11)[0] },
+      { us: 10, bytes: datagram(17, pod, vip, udp(40002, 53, Buffer.alloc(40, 2)), 12)[0] },
+      { us: 500, bytes: a[0] },
+      { us: 510, bytes: b[0] },
+      { us: 520, bytes: b[1] },
+      { us: 530, bytes: a[1] },
+      // Its first fragment never showed here: nothing to attach it to.
+      { us: 540, bytes: orphan },
+    ];
+    const result = await correlateFiles([{ point: client('client.pcap'), bytes: pcap(frames) }]);
+    expect(result.flows.map((f) => [f.client, f.state, f.reply.packets, f.reply.bytes])).toEqual([
+      ['10.244.1.5:40001', 'ANSWERED', 2, 1428 + 20],
+      ['10.244.1.5:40002', 'ANSWERED', 2, 1428 + 20],
+    ]);
+    expect(result.captures[0].ignored).toBe(1);
+  });
+
+  it('keeps a SYN whose options go on in the second fragment: the connection and its SYNs', async () => {
+    // A SYN with 20 bytes of options through a link that carries 24 bytes of IP payload per
+    // packet, sent twice and never answered.
+    const [pod, vip] = ['10.244.1.5', '10.96.0.80'];
+    const options = Buffer.from('020405b4 0402 080a 00000001 00000000 01 030307'.replace(/\s/g, ''), 'hex');
+    const syn = tcp(46000, 443, 7777, 0, 0x02, 64240, options);
+    const frames = [
+      ...datagram(6, pod, vip, syn, 21, 24).map((bytes, i) => ({ us: i * 10, bytes })),
+      ...datagram(6, pod, vip, syn, 22, 24).map((bytes, i) => ({ us: 1_000_000 + i * 10, bytes })),
+    ];
+    const result = await correlateFiles([{ point: client('client.pcap'), bytes: pcap(frames) }]);
+    expect(result.flows).toHaveLength(1);
+    const flow = result.flows[0];
+    expect([flow.client, flow.service, flow.state]).toEqual([
+      '10.244.1.5:46000',
+      '10.96.0.80:443',
+      'UNANSWERED',
+    ]);
+    expect(flow.perspectives.map((p) => [p.direction, p.packets, p.syn, p.retransmissions])).toEqual([
+      ['request', 4, 2, 1],
     ]);
   });
 });

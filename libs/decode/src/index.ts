@@ -23,9 +23,11 @@
  * - network:   ipVersion (0/4/6), src, dst (16-byte arrays, IPv4 in the first 4), ipId (IPv6: the
  *              fragment header's id), ttl, tos, flowLabel, ipLength, ipOffset, isFragment,
  *              fragOffset, moreFragments, dontFragment
- * - transport: protocol, transportOffset, srcPort, dstPort, tcpSeq, tcpAck, tcpFlags (TCP_* bits),
- *              tcpWindow, tcpHeaderLength, tcpMss, tcpWindowScale, tcpSackPermitted, tcpSackBlocks,
- *              tcpTsVal, tcpTsEcr, udpLength, icmpType, icmpCode, icmpId, icmpSeq, sctpVtag, sctpChunks
+ * - transport: protocol, transportOffset, srcPort, dstPort, hasPorts (the ports were read: also
+ *              from a header the snaplen cut, or a first fragment's), tcpSeq, tcpAck, tcpFlags
+ *              (TCP_* bits), tcpWindow, tcpHeaderLength, tcpMss, tcpWindowScale, tcpSackPermitted,
+ *              tcpSackBlocks, tcpTsVal, tcpTsEcr, udpLength, icmpType, icmpCode, icmpId, icmpSeq,
+ *              sctpVtag, sctpChunks
  * - payload:   payloadOffset, payloadLength (declared by headers), payloadCaptured, payloadHash
  *              (32-bit hash of the first PAYLOAD_HASH_BYTES captured bytes), never copied
  * - ICMP/ICMPv6 errors: hasEmbedded + embedded (the quoted packet's addresses, protocol, ipId,

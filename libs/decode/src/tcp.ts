@@ -23,7 +23,9 @@ const OPT_TIMESTAMP = 8;
 
 /**
  * TCP: the fields NAT keeps (seq, ack, flags, window) plus MSS, window scale, SACK and timestamps.
- * A header cut short keeps the fields that are whole (the ports are its first 4 bytes).
+ * A header cut short keeps the fields that are whole (the ports are its first 4 bytes). In the
+ * first fragment of a datagram the header may go on in the next fragment (a SYN's options): the
+ * fields in this one are read, and that is no error.
  */
 export function decodeTcp(
   p: DecodedPacket,
@@ -33,7 +35,7 @@ export function decodeTcp(
   end: number,
   wireLen: number,
 ): void {
-  if (end - off < 20) return partialHeader(p, d, v, off, end);
+  if (end - off < 20) return partialHeader(p, d, v, off, end, wireLen);
   const hl = (d[off + 12] >> 4) * 4;
   if (hl < 20) return malformed(p, 'TCP data offset below 5');
   p.srcPort = v.getUint16(off);
@@ -48,7 +50,8 @@ export function decodeTcp(
     if (end - off < hl) {
       // Cut inside the options: those before the cut are whole.
       options(p, d, v, off + 20, end);
-      return short(p, 'TCP options');
+      if (!continuesInNextFragment(p, off, end, wireLen, hl)) return short(p, 'TCP options');
+      return setPayload(p, d, v, end, end, 0);
     }
     // Every segment of an established Linux connection carries exactly NOP, NOP, timestamps.
     if (hl === 32 && v.getUint32(off + 20) === 0x0101080a) {
@@ -60,8 +63,29 @@ export function decodeTcp(
   setPayload(p, d, v, off + hl, end, wireLen - hl);
 }
 
+/**
+ * The first fragment of a datagram that ends (on the wire, and captured whole) before the `need`
+ * bytes of its header do: the rest of the header is in the next fragment.
+ */
+function continuesInNextFragment(
+  p: DecodedPacket,
+  off: number,
+  end: number,
+  wireLen: number,
+  need: number,
+): boolean {
+  return p.moreFragments && wireLen < need && end - off >= wireLen;
+}
+
 /** Fewer than 20 bytes of header: the whole fields among them, as tcpdump and tshark read them. */
-function partialHeader(p: DecodedPacket, d: Uint8Array, v: DataView, off: number, end: number): void {
+function partialHeader(
+  p: DecodedPacket,
+  d: Uint8Array,
+  v: DataView,
+  off: number,
+  end: number,
+  wireLen: number,
+): void {
   const have = end - off;
   if (have >= 13 && d[off + 12] >> 4 < 5) return malformed(p, 'TCP data offset below 5');
   if (have >= 4) {
@@ -73,6 +97,7 @@ function partialHeader(p: DecodedPacket, d: Uint8Array, v: DataView, off: number
   if (have >= 12) p.tcpAck = v.getUint32(off + 8);
   if (have >= 14) p.tcpFlags = d[off + 13] | ((d[off + 12] & 1) << 8);
   if (have >= 16) p.tcpWindow = v.getUint16(off + 14);
+  if (continuesInNextFragment(p, off, end, wireLen, 20)) return setPayload(p, d, v, end, end, 0);
   short(p, 'TCP header');
 }
 

@@ -5,7 +5,8 @@ import { decodeVxlan, FLANNEL_VXLAN_PORT, VXLAN_PORT } from './vxlan.js';
 
 /**
  * UDP (RFC 768); VXLAN and Geneve by destination port are stepped into. A header cut short keeps
- * its ports if they are whole.
+ * its ports if they are whole. In the first fragment of a datagram the UDP length covers the
+ * whole datagram, more than the fragment carries: payloadLength is what this fragment carries.
  */
 export function decodeUdp(
   p: DecodedPacket,
@@ -29,14 +30,19 @@ export function decodeUdp(
   p.dstPort = dport;
   p.hasPorts = true;
   let ulen = v.getUint16(off + 4);
+  // Bytes of the datagram in this packet: all of it, unless this is its first fragment.
+  let carried = ulen;
   // 0 is a jumbogram (RFC 2675) or an offloaded super-packet: trust IP.
-  if (ulen === 0) ulen = wireLen;
+  if (ulen === 0) ulen = carried = wireLen;
   else if (ulen < 8) return malformed(p, 'UDP length below 8');
-  else if (ulen > wireLen) malformed(p, 'UDP length exceeds the IP payload');
+  else if (ulen > wireLen) {
+    if (p.moreFragments) carried = wireLen;
+    else malformed(p, 'UDP length exceeds the IP payload');
+  }
   p.udpLength = ulen;
-  const payloadEnd = off + ulen < end ? off + ulen : end;
+  const payloadEnd = off + carried < end ? off + carried : end;
   if ((dport === VXLAN_PORT || dport === FLANNEL_VXLAN_PORT) && decodeVxlan(p, d, v, off + 8, payloadEnd))
     return;
   if (dport === GENEVE_PORT && decodeGeneve(p, d, v, off + 8, payloadEnd)) return;
-  setPayload(p, d, v, off + 8, payloadEnd, ulen - 8);
+  setPayload(p, d, v, off + 8, payloadEnd, carried - 8);
 }

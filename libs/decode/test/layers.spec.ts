@@ -16,7 +16,21 @@ import {
   TCP_ACK,
   TCP_SYN,
 } from '../src/index.js';
-import { decode, eth, hex, icmp, ipv4, ipv6, tcp, u16, u32, udp, vlan, vxlanHeader } from './frames.js';
+import {
+  decode,
+  eth,
+  hex,
+  icmp,
+  ipv4,
+  ipv6,
+  ipv6Fragment,
+  tcp,
+  u16,
+  u32,
+  udp,
+  vlan,
+  vxlanHeader,
+} from './frames.js';
 
 // Hand-built frames: each test states the bytes on the wire and the fields expected from them.
 
@@ -157,6 +171,59 @@ describe('IPv4 and TCP', () => {
       u.length - 48,
       STATUS_OK,
     ]);
+  });
+
+  it('decodes a first fragment with its transport header, not as malformed (issue 19, 2)', () => {
+    // A 1400-byte EDNS answer: the UDP length covers the datagram, the first fragment 1200 bytes of it.
+    const answer = udp(53, 40000, Buffer.alloc(1400, 7));
+    const v4 = decode(
+      1,
+      eth(0x0800, ipv4(17, '10.96.0.10', '10.244.1.5', answer.subarray(0, 1200), { frag: 0x2000 })),
+    );
+    const fragment = ipv6Fragment(17, 0, true, 0xabcdef);
+    const v6 = decode(
+      1,
+      eth(0x86dd, ipv6(44, 'fd00::a', 'fd00::5', Buffer.concat([fragment, answer.subarray(0, 1200)]))),
+    );
+    for (const p of [v4, v6]) {
+      expect([p.status, p.reason, p.isFragment, p.moreFragments, p.fragOffset]).toEqual([
+        STATUS_OK,
+        null,
+        true,
+        true,
+        0,
+      ]);
+      expect([p.hasPorts, p.srcPort, p.dstPort, p.udpLength, p.payloadLength, p.payloadCaptured]).toEqual([
+        true,
+        53,
+        40000,
+        1408,
+        1192,
+        1192,
+      ]);
+    }
+    expect(v6.ipId).toBe(0xabcdef);
+    // Not a fragment: the same UDP length is impossible.
+    const whole = decode(1, eth(0x0800, ipv4(17, '10.96.0.10', '10.244.1.5', answer.subarray(0, 1200))));
+    expect([whole.status, whole.reason]).toEqual([STATUS_MALFORMED, 'UDP length exceeds the IP payload']);
+    // A SYN whose options go on in the second fragment: flags, sequence and the options before it.
+    const syn = tcp(46000, 443, 7777, 0, TCP_SYN, 64240, TCP_OPTS);
+    const first = decode(101, ipv4(6, '10.244.1.5', '10.96.0.10', syn.subarray(0, 24), { frag: 0x2000 }));
+    expect([first.status, first.srcPort, first.dstPort, first.tcpSeq, first.tcpFlags, first.tcpMss]).toEqual([
+      STATUS_OK,
+      46000,
+      443,
+      7777,
+      TCP_SYN,
+      1460,
+    ]);
+    expect([first.tcpHeaderLength, first.payloadLength]).toEqual([20 + TCP_OPTS.length, 0]);
+    // Even 16 bytes of header in a first fragment are no error (RFC 1858 would drop them, tshark reads them).
+    const tiny = decode(101, ipv4(6, '10.244.1.5', '10.96.0.10', syn.subarray(0, 16), { frag: 0x2000 }));
+    expect([tiny.status, tiny.srcPort, tiny.tcpFlags]).toEqual([STATUS_OK, 46000, TCP_SYN]);
+    // Cut by the snaplen rather than by fragmenting: still truncated.
+    const frame = eth(0x0800, ipv4(6, '10.244.1.5', '10.96.0.10', syn.subarray(0, 24), { frag: 0x2000 }));
+    expect(decode(1, frame.subarray(0, 14 + 20 + 22), frame.length).status).toBe(STATUS_TRUNCATED);
   });
 
   it('skips IPv4 options and accepts segmentation-offload packets with total length 0', () => {
