@@ -17,6 +17,7 @@ import {
   S_UNPAIRED,
   sawEnd,
   union,
+  VNI_UNSEEN,
 } from './perspective.js';
 import type { SightingArena, SightingInput } from './sighting.js';
 import { PKT_OUTGOING, type CapturePoint, type CorrelatePacket } from './types.js';
@@ -161,9 +162,9 @@ export class Correlator {
     }
     const idle = protocol === 6 ? this.options.tcpIdleNs : this.options.otherIdleNs;
     if (ps === undefined || ps.isReusedBy(p, t, idle)) {
-      const hash = TupleIndex.hash(protocol, src, sport, dst, dport, p.tunnel, p.outerSrc, p.outerDst, p.vni);
+      const hash = TupleIndex.hash(protocol, src, sport, dst, dport, p.tunnel, p.outerSrc, p.outerDst);
       const index = this.index[capture];
-      ps = index.get(hash, protocol, src, sport, dst, dport, p.tunnel, p.outerSrc, p.outerDst, p.vni);
+      ps = index.get(hash, protocol, src, sport, dst, dport, p.tunnel, p.outerSrc, p.outerDst);
       if (ps !== undefined && ps.isReusedBy(p, t, idle)) ps = undefined;
       if (ps === undefined) {
         ps = this.newPerspective(hash, capture, protocol, src, sport, dst, dport, p, icmpError);
@@ -175,6 +176,7 @@ export class Correlator {
       }
     }
     const dir = src === ps.aAddr && sport === ps.aPort ? 0 : 1;
+    if (dir !== ps.outerDir && ps.otherVni === VNI_UNSEEN && p.tunnel !== 0) ps.otherVni = p.vni;
 
     const rank = !this.endpoint[capture] || p.pktType < 0 ? 1 : p.pktType === PKT_OUTGOING ? 0 : 2;
     const s = this.input;
@@ -423,11 +425,10 @@ function matches(
   if (ps.protocol !== protocol || ps.tunnel !== p.tunnel || ps.retired || ps.superseded) return false;
   if (
     p.tunnel !== 0 &&
-    (ps.vni !== p.vni ||
-      !(
-        (ps.outerSrc === p.outerSrc && ps.outerDst === p.outerDst) ||
-        (ps.outerSrc === p.outerDst && ps.outerDst === p.outerSrc)
-      ))
+    !(
+      (ps.outerSrc === p.outerSrc && ps.outerDst === p.outerDst) ||
+      (ps.outerSrc === p.outerDst && ps.outerDst === p.outerSrc)
+    )
   )
     return false;
   return (

@@ -69,6 +69,9 @@ const INITIAL_STATS = [0, 0, 0, 0, 0, 0, NaN, NaN, NaN, NaN, 0, 0, 0, 0, 0, 0, 0
 const ICMP_ANSWERS = new Set([0, 9, 14, 16, 18]);
 const ICMP6_ANSWERS = new Set([129, 131, 134, 136, 140, 145]);
 
+/** PerspectiveState.otherVni before a tunnelled packet went the other way. */
+export const VNI_UNSEEN = -2;
+
 /** A plain array of doubles: small typed arrays get an off-heap buffer each, costly to collect. */
 function newStats(): number[] {
   return INITIAL_STATS.slice();
@@ -168,7 +171,9 @@ export class PerspectiveState {
   outerDst = '';
   /** Direction of the packet the outer header was taken from (1 when an ICMP error opened it). */
   outerDir = 0;
+  /** VNI (GRE key, -1 if none) of that packet, and of the first packet the other way. */
   vni = 0;
+  otherVni = VNI_UNSEEN;
 
   /** Starts a new perspective in this object, new or recycled: every field is reset. */
   init(
@@ -200,6 +205,7 @@ export class PerspectiveState {
     this.outerDst = outerDst;
     this.outerDir = outerDir;
     this.vni = vni;
+    this.otherVni = VNI_UNSEEN;
     this.parent = this;
     this.parity = this.rank = 0;
     for (let i = 0; i < INITIAL_STATS.length; i++) this.stat[i] = INITIAL_STATS[i];

@@ -1,7 +1,7 @@
 // What a hop changed: the kind follows from which addresses differ between the two sightings
 // (the reply direction's reverse NAT is named by what it changes too: SNAT back to the VIP).
 import { endpoint, hasPorts, interfaceName, tunnelName } from './endpoint.js';
-import type { HopAggregate, PerspectiveState } from './perspective.js';
+import { type HopAggregate, type PerspectiveState, VNI_UNSEEN } from './perspective.js';
 import type { FlowDirection, OuterHeader, Translation, TranslationKind, TupleView } from './types.js';
 
 export interface TranslationContext {
@@ -29,16 +29,18 @@ export function tupleOf(p: PerspectiveState, dir: number): TupleView {
 
 /**
  * The outer header of `p`'s packets in direction `dir`. The perspective keeps it as its first
- * packet carried it (direction `outerDir`): the other direction's runs the other way.
+ * packet carried it (direction `outerDir`): the other direction's runs the other way, with the
+ * VNI its own first packet carried (some overlays use one per direction).
  */
 export function outerOf(p: PerspectiveState, dir: number): OuterHeader | null {
   if (p.tunnel === 0) return null;
   const asFirst = dir === p.outerDir;
+  const vni = asFirst || p.otherVni === VNI_UNSEEN ? p.vni : p.otherVni;
   return {
     tunnel: tunnelName(p.tunnel),
     src: asFirst ? p.outerSrc : p.outerDst,
     dst: asFirst ? p.outerDst : p.outerSrc,
-    vni: p.vni >= 0 ? p.vni : null,
+    vni: vni >= 0 ? vni : null,
   };
 }
 

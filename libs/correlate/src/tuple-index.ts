@@ -1,5 +1,5 @@
 // Perspectives of one capture by tuple, the same in both directions. One Map from a 30-bit hash
-// of the tuple (addresses, ports, protocol, outer header) to a chain of perspectives linked
+// of the tuple (addresses, ports, protocol, outer addresses) to a chain of perspectives linked
 // through their `indexNext`, compared field by field: a lookup builds no key object or string,
 // and no Maps are created and dropped per address pair.
 import type { PerspectiveState } from './perspective.js';
@@ -18,12 +18,13 @@ export class TupleIndex {
     tunnel: number,
     outerSrc: string,
     outerDst: string,
-    vni: number,
   ): number {
     let h = (fmix(mix(stringHash(src), sport)) + fmix(mix(stringHash(dst), dport))) | 0;
     h = mix(h, protocol);
-    // Untunnelled packets may carry a stale outer header: only the tunnel kind counts then.
-    if (tunnel !== 0) h = mix(mix(mix(h, tunnel), (stringHash(outerSrc) + stringHash(outerDst)) | 0), vni);
+    // Untunnelled packets may carry a stale outer header: only the tunnel kind counts then. The
+    // VNI (GRE key) is no part of the tuple: it may differ per direction (Cilium puts the
+    // sender's identity in it), and the inner tuple and the two nodes already tell flows apart.
+    if (tunnel !== 0) h = mix(mix(h, tunnel), (stringHash(outerSrc) + stringHash(outerDst)) | 0);
     return fmix(h) & SMI_MASK;
   }
 
@@ -38,11 +39,10 @@ export class TupleIndex {
     tunnel: number,
     outerSrc: string,
     outerDst: string,
-    vni: number,
   ): PerspectiveState | undefined {
     for (let p = this.heads.get(hash) ?? null; p !== null; p = p.indexNext) {
       if (p.protocol !== protocol || p.tunnel !== tunnel) continue;
-      if (tunnel !== 0 && (p.vni !== vni || !samePair(p.outerSrc, p.outerDst, outerSrc, outerDst))) continue;
+      if (tunnel !== 0 && !samePair(p.outerSrc, p.outerDst, outerSrc, outerDst)) continue;
       if (
         (p.aPort === sport && p.bPort === dport && p.aAddr === src && p.bAddr === dst) ||
         (p.aPort === dport && p.bPort === sport && p.aAddr === dst && p.bAddr === src)
@@ -90,8 +90,7 @@ export class TupleIndex {
 /** The same tuple (either way round), as the index's former string keys compared them. */
 export function sameTuple(p: PerspectiveState, q: PerspectiveState): boolean {
   if (p.protocol !== q.protocol || p.tunnel !== q.tunnel) return false;
-  if (p.tunnel !== 0 && (p.vni !== q.vni || !samePair(p.outerSrc, p.outerDst, q.outerSrc, q.outerDst)))
-    return false;
+  if (p.tunnel !== 0 && !samePair(p.outerSrc, p.outerDst, q.outerSrc, q.outerDst)) return false;
   return (
     (p.aPort === q.aPort && p.bPort === q.bPort && p.aAddr === q.aAddr && p.bAddr === q.bAddr) ||
     (p.aPort === q.bPort && p.bPort === q.aPort && p.aAddr === q.bAddr && p.bAddr === q.aAddr)

@@ -269,3 +269,36 @@ describe('2. fragmented datagrams', () => {
     ]);
   });
 });
+
+describe('4. a tunnel id per direction', () => {
+  it('keeps a connection whose two directions use different VNIs in one flow', async () => {
+    // Cilium puts the sender's security identity in the VNI: 0x1234 one way, 0x5678 the other.
+    const [pod, server] = ['10.0.1.5', '10.0.2.7'];
+    const [node1, node2] = ['192.168.56.11', '192.168.56.12'];
+    const frames: Frame[] = [];
+    const seg = (k: number, fromClient: boolean, flags: number, seq: number, ack: number) => {
+      const inner = fromClient
+        ? ipv4(6, pod, server, tcp(46000, 8080, seq, ack, flags, 501), { id: k })
+        : ipv4(6, server, pod, tcp(8080, 46000, seq, ack, flags, 501), { id: 50 + k });
+      const tunnelled = Buffer.concat([vxlanHeader(fromClient ? 0x1234 : 0x5678), eth(0x0800, inner)]);
+      const [a, b] = fromClient ? [node1, node2] : [node2, node1];
+      frames.push({ us: k * 100, bytes: eth(0x0800, ipv4(17, a, b, udp(50000, 8472, tunnelled))) });
+    };
+    seg(0, true, 0x02, 1000, 0);
+    seg(1, false, 0x12, 5000, 1001);
+    seg(2, true, 0x10, 1001, 5001);
+    seg(3, true, 0x11, 1001, 5001);
+    seg(4, false, 0x11, 5001, 1002);
+    seg(5, true, 0x10, 1002, 5002);
+    const result = await correlateFiles([{ point: node('node-1.pcap'), bytes: pcap(frames) }]);
+    expect(result.flows).toHaveLength(1);
+    const flow = result.flows[0];
+    expect([flow.client, flow.service, flow.state]).toEqual(['10.0.1.5:46000', '10.0.2.7:8080', 'CLOSED']);
+    expect([flow.request.packets, flow.reply.packets]).toEqual([4, 2]);
+    // Each direction's outer header as it travelled, its own VNI included.
+    expect(flow.perspectives.map((p) => [p.direction, p.outer])).toEqual([
+      ['request', { tunnel: 'vxlan', src: node1, dst: node2, vni: 0x1234 }],
+      ['reply', { tunnel: 'vxlan', src: node2, dst: node1, vni: 0x5678 }],
+    ]);
+  });
+});
