@@ -189,7 +189,10 @@ export class FlowsResolver {
 
   @ResolveField(() => [Perspective], { description: 'How each capture point saw it, in capture order' })
   async perspectives(@Parent() flow: Flow, @CurrentCaller() caller: Caller, @Context() ctx: Req) {
-    return (await this.scope.loaders(ctx.req, caller).perspectives.load(flow.id)).map(perspectiveObject);
+    const stored = ((flow.detail ?? {}) as { perspectives?: unknown[] }).perspectives ?? [];
+    return (await this.scope.loaders(ctx.req, caller).perspectives.load(flow.id)).map((p) =>
+      perspectiveObject(p, stored[p.position]),
+    );
   }
 
   @ResolveField(() => [Translation], { description: 'What each hop changed, where, and its latency' })

@@ -25,6 +25,7 @@ export function flowSightings(detail: unknown, offsets: Map<string, bigint>): Si
       const at = BigInt(s.timestampNs) - offset;
       out.push({
         captureId: p.capture,
+        perspective: order,
         timestampNs: s.timestampNs,
         referenceTimestampNs: at.toString(),
         frame: s.frame,

@@ -283,10 +283,37 @@ export class FlowFilterInput {
   toNs?: string | null;
 }
 
+@ObjectType({ description: 'An interface a perspective was seen on (tcpdump -i any captures name several)' })
+export class PerspectiveInterface {
+  @Field({ description: 'Interface name (ifN when the snapshots do not name index N)' })
+  name!: string;
+  @Field({ description: "tcpdump's direction letter: In, Out, P, B, M, or empty when unknown" })
+  type!: string;
+  @Field(() => Int, { description: 'Sightings on this interface' })
+  packets!: number;
+}
+
+@ObjectType({ description: 'The overlay header around a tunnelled packet (VXLAN, Geneve, IPIP, GRE)' })
+export class OuterHeader {
+  @Field({ description: 'vxlan, geneve, ipip or gre' })
+  tunnel!: string;
+  @Field({ description: 'Outer source address (the sending node)' })
+  src!: string;
+  @Field({ description: 'Outer destination address (the receiving node)' })
+  dst!: string;
+  @Field(() => Int, { nullable: true, description: 'VXLAN/Geneve network identifier' })
+  vni!: number | null;
+}
+
 @ObjectType({
   description: "How one capture point saw a flow: a row of the seed article's perspective table",
 })
 export class Perspective {
+  @Field(() => Int, {
+    description:
+      'Place in the flow’s path order (requests client → backend, then replies back); `Sighting.perspective` refers to it',
+  })
+  position!: number;
   @Field({ description: 'Capture id of the capture point' })
   captureId!: string;
   @Field(() => Capture, { nullable: true, description: 'The capture point' })
@@ -303,6 +330,15 @@ export class Perspective {
   firstNs!: string;
   @Field({ description: 'Last packet here, ns since the epoch on this capture’s clock' })
   lastNs!: string;
+  @Field(() => [PerspectiveInterface], {
+    description: 'Interfaces it was seen on, with their direction letter',
+  })
+  interfaces!: PerspectiveInterface[];
+  @Field(() => OuterHeader, {
+    nullable: true,
+    description: 'The overlay header, when seen here encapsulated (the outer tuple on the underlay)',
+  })
+  outer!: OuterHeader | null;
 }
 
 @ObjectType({ description: 'What one hop changed, where, and how long it took' })
@@ -361,6 +397,10 @@ export class Finding {
 export class Sighting {
   @Field({ description: 'Capture id' })
   captureId!: string;
+  @Field(() => Int, {
+    description: 'Position of the perspective it belongs to in `Flow.perspectives` (its tuple and stage)',
+  })
+  perspective!: number;
   @Field({ description: 'Timestamp as recorded in that capture, ns since the epoch' })
   timestampNs!: string;
   @Field({ description: 'Timestamp on the reference clock (clock offset removed), ns since the epoch' })

@@ -128,8 +128,17 @@ export function flowObject(f: FlowRecord): Flow {
   };
 }
 
-export function perspectiveObject(p: PerspectiveRecord): Perspective {
+/** What the flow's detail keeps of a perspective beyond its row: interfaces and the overlay header. */
+interface StoredPerspective {
+  interfaces?: Array<{ name: string; type: string; packets: number }>;
+  outer?: { tunnel: string; src: string; dst: string; vni: number | null } | null;
+}
+
+/** `stored`: the same perspective in the flow's detail (detail.perspectives[position]). */
+export function perspectiveObject(p: PerspectiveRecord, stored?: unknown): Perspective {
+  const extra = (stored ?? {}) as StoredPerspective;
   return {
+    position: p.position,
     captureId: p.captureId ?? p.capture,
     direction: p.direction,
     src: p.src,
@@ -137,6 +146,15 @@ export function perspectiveObject(p: PerspectiveRecord): Perspective {
     packets: p.packets,
     firstNs: p.firstNs.toFixed(0),
     lastNs: p.lastNs.toFixed(0),
+    interfaces: (extra.interfaces ?? []).map((i) => ({ name: i.name, type: i.type, packets: i.packets })),
+    outer: extra.outer
+      ? {
+          tunnel: extra.outer.tunnel,
+          src: extra.outer.src,
+          dst: extra.outer.dst,
+          vni: extra.outer.vni ?? null,
+        }
+      : null,
   };
 }
 
