@@ -25,4 +25,28 @@ export default tseslint.config(
       },
     },
   },
+  {
+    // The web UI: ES modules that run in the browser (apps/web, served by the api as they are).
+    files: ['apps/web/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'document',
+          'window',
+          'navigator',
+          'history',
+          'location',
+          'sessionStorage',
+          'fetch',
+          'FormData',
+          'URL',
+          'Node',
+          'setTimeout',
+          'clearTimeout',
+          'console',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

@@ -16,6 +16,7 @@ import { FlowsModule } from './flows/flows.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ChatopsModule } from './chatops/chatops.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
+import { WebModule } from './web/web.module.js';
 
 @Module({
   imports: [
@@ -31,6 +32,7 @@ import { WebhooksModule } from './webhooks/webhooks.module.js';
     SnapshotsModule,
     ChatopsModule,
     WebhooksModule,
+    WebModule,
   ],
   controllers: [MetricsController],
   providers: [

@@ -7,6 +7,7 @@ import { closeOnSignals, jsonLogger, preflight } from '#platform';
 import { AppModule } from './app.module.js';
 import { useBodyParsers } from './common/body-parsers.js';
 import { NATLENS_VERSION } from './version.js';
+import { webRoot } from './web/web-root.js';
 
 async function bootstrap(): Promise<void> {
   const config = await preflight('api', { postgres: 'create', redis: true });
@@ -26,6 +27,16 @@ async function bootstrap(): Promise<void> {
   });
   closeOnSignals(app, 'api');
   useBodyParsers(app);
+  // The web UI's scripts, stylesheet and icon (its pages are WebController's). Revalidated on each
+  // load, so an upgraded api never runs with an old script.
+  app.useStaticAssets(webRoot(), {
+    prefix: '/ui/',
+    index: false,
+    setHeaders: (res) => {
+      res.setHeader('cache-control', 'no-cache');
+      res.setHeader('x-content-type-options', 'nosniff');
+    },
+  });
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -38,7 +49,7 @@ async function bootstrap(): Promise<void> {
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   await app.listen(config.port, '0.0.0.0');
   process.stdout.write(
-    `natlens api: listening on http://127.0.0.1:${config.port} (GraphQL /graphql, OpenAPI /docs)\n`,
+    `natlens api: listening on http://127.0.0.1:${config.port} (web UI /, GraphQL /graphql, OpenAPI /docs)\n`,
   );
 }
 
