@@ -23,6 +23,12 @@ export interface Config {
   /** Completion notifications: first retry delay (doubled per retry) and per-attempt timeout. */
   notificationBackoffMs: number;
   notificationTimeoutMs: number;
+  /**
+   * Key of the HMAC that signs share links (read-only links to one analysis). null: a secret the
+   * server generated once and keeps in the database (table server_secrets), shared by every api
+   * and worker on that database. Changing it invalidates every link handed out.
+   */
+  shareSecret: string | null;
 }
 
 export const DEFAULTS = {
@@ -41,6 +47,7 @@ export const DEFAULTS = {
   PUBLIC_URL: '',
   NOTIFICATION_BACKOFF_MS: '5000',
   NOTIFICATION_TIMEOUT_MS: '10000',
+  SHARE_SECRET: '',
 } as const;
 
 export class ConfigError extends Error {
@@ -96,6 +103,16 @@ export function loadConfig(env: Env = process.env): Config {
     return raw.replace(/\/+$/, '');
   };
 
+  const secret = (key: 'SHARE_SECRET', minLength: number): string | null => {
+    const raw = get(key);
+    if (!raw) return null;
+    if (raw.length < minLength)
+      problems.push(
+        `${key}: ${raw.length} characters; expected at least ${minLength} (e.g. the output of openssl rand -hex 32)`,
+      );
+    return raw;
+  };
+
   const logLevel = get('LOG_LEVEL');
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
     problems.push(`LOG_LEVEL=${logLevel}: expected debug, info, warn or error`);
@@ -119,6 +136,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl: optionalUrl('PUBLIC_URL'),
     notificationBackoffMs: integer('NOTIFICATION_BACKOFF_MS', 10, 3_600_000),
     notificationTimeoutMs: integer('NOTIFICATION_TIMEOUT_MS', 100, 600_000),
+    shareSecret: secret('SHARE_SECRET', 32),
   };
   if (problems.length) throw new ConfigError(problems);
   return config;

@@ -6,3 +6,4 @@ export * from './results.repository.js';
 export * from './flows-query.repository.js';
 export * from './chat-settings.repository.js';
 export * from './webhooks.repository.js';
+export * from './server-secrets.repository.js';
