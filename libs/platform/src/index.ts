@@ -9,3 +9,4 @@ export * from './metrics-store.js';
 export * from './rate-limiter.js';
 export * from './redis.module.js';
 export * from './logger.js';
+export * from './share-links.js';

@@ -8,11 +8,13 @@ import {
   ProjectsRepository,
   ResultsRepository,
   FlowsQueryRepository,
+  ServerSecretsRepository,
   SnapshotsRepository,
   WebhooksRepository,
   type PrismaClient,
 } from '#persistence';
 import { CONFIG } from './config.module.js';
+import { ShareLinks } from './share-links.js';
 import { UploadStorage } from './storage.js';
 
 export const PRISMA = Symbol('PRISMA');
@@ -26,9 +28,10 @@ const REPOSITORIES = [
   FlowsQueryRepository,
   ChatSettingsRepository,
   WebhooksRepository,
+  ServerSecretsRepository,
 ];
 
-/** One Prisma client per process, the repositories built on it, and the upload store. */
+/** One Prisma client per process, the repositories built on it, the upload store and share links. */
 @Global()
 @Module({
   providers: [
@@ -47,8 +50,9 @@ const REPOSITORIES = [
       inject: [CONFIG],
       useFactory: (config: Config) => new UploadStorage(config.storageDir),
     },
+    ShareLinks,
   ],
-  exports: [PRISMA, ...REPOSITORIES, UploadStorage],
+  exports: [PRISMA, ...REPOSITORIES, UploadStorage, ShareLinks],
 })
 export class PersistenceModule implements OnApplicationShutdown {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
