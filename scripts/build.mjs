@@ -53,3 +53,6 @@ for (const top of ['apps', 'libs']) {
   );
 }
 console.log(`built ${count} files into dist/`);
+
+// GraphiQL for /graphql in a browser: bundled from node_modules, served by the api (no CDN).
+await import('./build-graphiql.mjs');

@@ -8,11 +8,16 @@ import {
   PerspectiveResolver,
   TranslationResolver,
 } from './flows.resolver.js';
+import { GraphiqlController } from '../graphiql/graphiql.controller.js';
 import { GraphqlScope } from './scope.js';
 
-/** The GraphQL query API: analyses, flows, services, findings, mutations and the progress subscription. */
+/**
+ * The GraphQL query API: analyses, flows, services, findings, mutations and the progress
+ * subscription; and GraphiQL for browsers at the same URL.
+ */
 @Module({
   imports: [AnalysesModule],
+  controllers: [GraphiqlController],
   providers: [
     GraphqlScope,
     AnalysesResolver,

@@ -44,6 +44,9 @@ export const graphqlConfig: ApolloDriverConfig = {
   autoSchemaFile: true,
   sortSchema: true,
   introspection: true,
+  // No landing page from Apollo or @nestjs/apollo (both load theirs from a CDN): GraphiqlController
+  // serves a bundled GraphiQL to browsers at this URL.
+  graphiql: false,
   context: (arg: { req?: unknown } & WsContext) =>
     'connectionInitReceived' in arg ? { req: wsRequest(arg) } : { req: arg.req },
   plugins: [queryLimitsPlugin()],
