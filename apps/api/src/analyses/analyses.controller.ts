@@ -5,16 +5,21 @@ import {
   Delete,
   Get,
   HttpCode,
+  Inject,
   Param,
   Post,
   Query,
+  Req,
   Res,
 } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import type { Config } from '#config';
+import { CONFIG, SHARE_TTL_DEFAULT_SECONDS, SHARE_TTL_MAX_SECONDS, ShareLinks } from '#platform';
 import { REPORT_CONTENT_TYPES, REPORT_FORMATS, type ReportFormat } from '#report';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { CurrentCaller, RequireRole, type Caller } from '../auth/auth.guard.js';
+import { AllowShare, CurrentCaller, RequireRole, type Caller } from '../auth/auth.guard.js';
 import { RateLimit } from '../common/rate-limit.guard.js';
+import { publicUrl } from '../common/public-url.js';
 import { boundedInt, optionalString, uuidList, uuidParam } from '../common/validate.js';
 import { AnalysesService } from './analyses.service.js';
 import { analysisView } from './analysis.view.js';
@@ -27,6 +32,8 @@ export class AnalysesController {
   constructor(
     private readonly analyses: AnalysesService,
     private readonly reports: ReportService,
+    private readonly shares: ShareLinks,
+    @Inject(CONFIG) private readonly config: Config,
   ) {}
 
   @Post()
@@ -70,6 +77,7 @@ export class AnalysesController {
 
   @Get(':id')
   @ApiOperation({ summary: 'Status, stage, progress and counts of one analysis' })
+  @AllowShare()
   async get(@CurrentCaller() caller: Caller, @Param('id') id: string) {
     return analysisView(await this.analyses.get(caller, uuidParam(id, 'analysis')));
   }
@@ -90,11 +98,38 @@ export class AnalysesController {
     await this.analyses.delete(caller, uuidParam(id, 'analysis'));
   }
 
+  @Post(':id/share')
+  @HttpCode(201)
+  @RequireRole('write')
+  @ApiOperation({
+    summary:
+      'A share link: a signed, expiring, read-only URL to the analysis page that works without an API key ' +
+      '(?ttl=SECONDS, default 7 days, at most 30)',
+  })
+  @ApiQuery({ name: 'ttl', required: false, description: 'seconds the link stays valid (1..2592000)' })
+  async share(
+    @CurrentCaller() caller: Caller,
+    @Param('id') id: string,
+    @Req() req: Request,
+    @Query('ttl') ttl?: string,
+  ): Promise<{ url: string; expiresAt: string }> {
+    const seconds = boundedInt(ttl, 'ttl (seconds)', 1, SHARE_TTL_MAX_SECONDS) ?? SHARE_TTL_DEFAULT_SECONDS;
+    const analysis = await this.analyses.get(caller, uuidParam(id, 'analysis'));
+    const link = await this.shares.link(
+      publicUrl(req, this.config.publicUrl),
+      analysis.id,
+      caller.projectId,
+      seconds,
+    );
+    return { url: link.url, expiresAt: link.expiresAt.toISOString() };
+  }
+
   @Get(':id/report')
   @ApiOperation({
     summary: 'The report: perspective tables per service, translations, backends, findings (txt, md or json)',
   })
   @ApiQuery({ name: 'format', required: false, enum: ['txt', 'md', 'json'] })
+  @AllowShare()
   async report(
     @CurrentCaller() caller: Caller,
     @Param('id') id: string,

@@ -5,6 +5,7 @@ import type { Config } from '#config';
 import { ChatSettingsRepository, type ChatSettings, type Project } from '#persistence';
 import { CONFIG } from '#platform';
 import { Public } from '../auth/auth.guard.js';
+import { publicUrl } from '../common/public-url.js';
 import { ChatCommandsService, type ChatContext } from './commands.service.js';
 import { mattermostMessage, slackMessage } from './render.js';
 import { ephemeral, text, type ChatReply } from './reply.js';
@@ -174,12 +175,4 @@ export class ChatopsController {
       ),
     );
   }
-}
-
-/** PUBLIC_URL when set, else the scheme and host the chat server used to reach us. */
-function publicUrl(req: Request, configured: string | null): string {
-  if (configured) return configured;
-  const proto = header(req, 'x-forwarded-proto')?.split(',')[0]?.trim() || req.protocol;
-  const host = header(req, 'x-forwarded-host')?.split(',')[0]?.trim() || header(req, 'host') || '127.0.0.1';
-  return `${proto}://${host}`;
 }

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentCaller, type Caller } from '../auth/auth.guard.js';
+import { AllowShare, CurrentCaller, type Caller } from '../auth/auth.guard.js';
 import { uuidParam } from '../common/validate.js';
 import { FlowExportService } from './flow-export.service.js';
 
@@ -17,6 +17,7 @@ export class FlowsController {
       'One flow as pcapng: every sighting from every capture point in reference-clock order, one interface ' +
       'per capture point, a comment on each translated packet (flowId: the flow id or its key)',
   })
+  @AllowShare()
   async pcapng(
     @CurrentCaller() caller: Caller,
     @Param('id') id: string,

@@ -21,7 +21,7 @@ import { Inject } from '@nestjs/common';
 import { GraphQLError } from 'graphql';
 import type { Config } from '#config';
 import { CONFIG, RateLimiter } from '#platform';
-import { CurrentCaller, RequireRole, type Caller } from '../auth/auth.guard.js';
+import { AllowShare, CurrentCaller, RequireRole, type Caller } from '../auth/auth.guard.js';
 import { AnalysesService } from '../analyses/analyses.service.js';
 import { asGraphql, badInput, GraphqlScope, notFound, pageSize } from './scope.js';
 import {
@@ -56,6 +56,7 @@ export class AnalysesResolver {
     nullable: true,
     description: 'One analysis of this project (null if there is none)',
   })
+  @AllowShare()
   async analysis(
     @CurrentCaller() caller: Caller,
     @Args('id', { type: () => ID, description: 'Analysis id' }) id: string,
@@ -184,6 +185,7 @@ export class AnalysesResolver {
       'second), ending once it SUCCEEDED or FAILED',
     resolve: (value: AnalysisProgress) => value,
   })
+  @AllowShare()
   async analysisProgress(
     @CurrentCaller() caller: Caller,
     @Args('id', { type: () => ID, description: 'Analysis id' }) id: string,

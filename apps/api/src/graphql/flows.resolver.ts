@@ -1,7 +1,7 @@
 import { Args, Context, ID, Int, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { buildAddressBook, buildDataplaneModel, type ParsedSnapshot } from '#cluster';
 import { decodeCursor, encodeCursor, FlowsQueryRepository, SnapshotsRepository } from '#persistence';
-import { CurrentCaller, type Caller } from '../auth/auth.guard.js';
+import { AllowShare, CurrentCaller, type Caller } from '../auth/auth.guard.js';
 import { badInput, GraphqlScope, pageSize } from './scope.js';
 import {
   forwardPageInfo,
@@ -35,6 +35,7 @@ export class FlowsResolver {
       "An analysis' flows, filtered (every filter given must hold) and paginated with `first`/`after` " +
       '(at most 500 per page)',
   })
+  @AllowShare()
   async flows(
     @CurrentCaller() caller: Caller,
     @Args('analysisId', { type: () => ID, description: 'Analysis id' }) analysisId: string,
@@ -89,6 +90,7 @@ export class FlowsResolver {
   }
 
   @Query(() => Flow, { nullable: true, description: 'One flow of an analysis by id or correlator key' })
+  @AllowShare()
   async flow(
     @CurrentCaller() caller: Caller,
     @Args('analysisId', { type: () => ID, description: 'Analysis id' }) analysisId: string,
@@ -100,6 +102,7 @@ export class FlowsResolver {
   }
 
   @Query(() => [Finding], { description: "An analysis' findings, optionally by severity and code" })
+  @AllowShare()
   async findings(
     @CurrentCaller() caller: Caller,
     @Args('analysisId', { type: () => ID, description: 'Analysis id' }) analysisId: string,
@@ -117,6 +120,7 @@ export class FlowsResolver {
       'Each service frontend the flows used, with its backends: the observed share of flows per backend ' +
       "against the share the snapshots' dataplane model expects",
   })
+  @AllowShare()
   async services(
     @CurrentCaller() caller: Caller,
     @Args('analysisId', { type: () => ID, description: 'Analysis id' }) analysisId: string,

@@ -10,9 +10,10 @@ import {
 } from './flows.resolver.js';
 import { GraphiqlController } from '../graphiql/graphiql.controller.js';
 import { GraphqlScope } from './scope.js';
+import { ShareResolver } from './share.resolver.js';
 
 /**
- * The GraphQL query API: analyses, flows, services, findings, mutations and the progress
+ * The GraphQL query API: analyses, flows, services, findings, mutations, share links and the progress
  * subscription; and GraphiQL for browsers at the same URL.
  */
 @Module({
@@ -26,6 +27,7 @@ import { GraphqlScope } from './scope.js';
     PerspectiveResolver,
     TranslationResolver,
     FindingResolver,
+    ShareResolver,
   ],
 })
 export class GraphqlApiModule {}

@@ -43,6 +43,8 @@ export class GraphqlScope {
 
   async analysis(caller: Caller, id: string): Promise<AnalysisWithInputs | null> {
     if (!UUID.test(id)) return null;
+    // A share link reads its own analysis only (the auth guard checks this too).
+    if (caller.share && caller.share.analysisId !== id.toLowerCase()) return null;
     return this.analyses.find(caller.projectId, id);
   }
 
