@@ -196,8 +196,9 @@ describe('chatops: Slack and Mattermost slash commands', () => {
     expect(status.reply.response_type).toBe('in_channel');
     expect(status.reply.text).toContain(`Analysis clusterip (${analysisId.slice(0, 8)}): SUCCEEDED`);
     expect(blockText(status.reply)).toMatch(/```[\s\S]*flows\s+\d+/);
+    // The report link is a share link: the analysis page, readable without an API key.
     expect(JSON.stringify(status.reply.blocks)).toContain(
-      `https://natlens.example.test/v1/analyses/${analysisId}/report?format=md`,
+      `https://natlens.example.test/analyses/${analysisId}?share=nls1.`,
     );
 
     const last = await slack('last 3');
@@ -330,6 +331,7 @@ describe('chatops: Slack and Mattermost slash commands', () => {
     expect(ack.text).toMatch(/Working on `flows`/);
     const posted = (await hook.next('/mm-flows')).body as { text: string };
     expect(posted.text).toMatch(/\| # \| proto \| client \| service \| backend \| state \| translations \|/);
-    expect(posted.text).toContain('[Full report](https://natlens.example.test/v1/analyses/');
+    expect(posted.text).toContain('[Full report](https://natlens.example.test/analyses/');
+    expect(posted.text).toContain('?share=nls1.');
   });
 });

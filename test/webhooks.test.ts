@@ -75,7 +75,7 @@ interface Notice {
   translations: Record<string, number>;
   findings: { total: number };
   topFindings: unknown[];
-  links: { report: string };
+  links: { report: string; share: string };
 }
 
 describe('webhooks: signed completion notifications with retries', () => {
@@ -236,7 +236,11 @@ describe('webhooks: signed completion notifications with retries', () => {
       text: { text: '✅ Analysis clusterip succeeded' },
     });
     expect(JSON.stringify(message.blocks)).toContain('*Translations*');
-    expect(JSON.stringify(message.blocks)).toContain(`/v1/analyses/${succeeded}/report?format=md|Report>`);
+    // The Report link is a share link, which opens in a browser without an API key.
+    expect(notice.links.share).toMatch(
+      new RegExp(`^https://natlens\\.example\\.test/analyses/${succeeded}\\?share=nls1\\.[\\w.-]+$`),
+    );
+    expect(JSON.stringify(message.blocks)).toContain(`<${notice.links.share}|Report>`);
 
     const mattermost = await until('the Mattermost delivery', async () =>
       hook.got.find((r) => r.path === '/mattermost'),
@@ -244,9 +248,7 @@ describe('webhooks: signed completion notifications with retries', () => {
     const mm = JSON.parse(mattermost.raw) as { text: string; username: string };
     expect(mm.text).toMatch(/^#### :white_check_mark: natlens: Analysis clusterip succeeded/);
     expect(mm.text).toContain('| flows by state | translations | findings |');
-    expect(mm.text).toContain(
-      `[Report](https://natlens.example.test/v1/analyses/${succeeded}/report?format=md)`,
-    );
+    expect(mm.text).toContain(`[Report](https://natlens.example.test/analyses/${succeeded}?share=nls1.`);
 
     // The dead receiver's attempts are recorded as failures with the reason.
     const dead = await until('two failed attempts to the dead receiver', async () => {

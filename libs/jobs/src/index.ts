@@ -63,7 +63,11 @@ export interface AnalysisNotice {
   translations: Record<string, number>;
   findings: { total: number; bySeverity: Record<string, number> };
   topFindings: { code: string; severity: string; title: string }[];
-  links: { report: string; analysis: string };
+  /**
+   * report and analysis: the REST resources (need an API key); share: a share link to the analysis
+   * page that opens in a browser without one (read-only, expires after SHARE_TTL_DEFAULT_SECONDS).
+   */
+  links: { report: string; analysis: string; share: string };
 }
 
 /** One event to one subscription; the job's attempts are the delivery's retries. */

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { buildDataplaneModel, type ParsedSnapshot } from '#cluster';
 import { AnalysesRepository, SnapshotsRepository, type Analysis } from '#persistence';
+import { ShareLinks } from '#platform';
 import type { ReportDocument, ReportFlow } from '#report';
 import type { Caller } from '../auth/auth.guard.js';
 import { ReportService } from '../analyses/report.service.js';
@@ -75,6 +76,7 @@ export class ChatCommandsService {
     private readonly analyses: AnalysesRepository,
     private readonly snapshots: SnapshotsRepository,
     private readonly reports: ReportService,
+    private readonly shares: ShareLinks,
   ) {}
 
   async run(ctx: ChatContext, input: string): Promise<CommandOutcome> {
@@ -200,8 +202,9 @@ export class ChatCommandsService {
     );
   }
 
-  private reportLink(ctx: ChatContext, a: Analysis): ReturnType<typeof link> {
-    return link('Full report', `${ctx.publicUrl}/v1/analyses/${a.id}/report?format=md`);
+  /** A share link to the analysis page: opens in a browser without an API key, for SHARE_TTL_DEFAULT_SECONDS. */
+  private async reportLink(ctx: ChatContext, a: Analysis): Promise<ReturnType<typeof link>> {
+    return link('Full report', (await this.shares.link(ctx.publicUrl, a.id, ctx.projectId)).url);
   }
 
   private async status(ctx: ChatContext, ref: string | undefined): Promise<ChatReply> {
@@ -224,7 +227,7 @@ export class ChatCommandsService {
     if (a.finishedAt) rows.push(['finished', a.finishedAt.toISOString()]);
     const sections = [table(['', ''], rows)];
     if (a.error) sections.push(text(`Error: ${a.error}`));
-    if (a.status === 'SUCCEEDED') sections.push(this.reportLink(ctx, a));
+    if (a.status === 'SUCCEEDED') sections.push(await this.reportLink(ctx, a));
     return inChannel(`Analysis ${nameOf(a)}: ${a.status}`, ...sections);
   }
 
@@ -277,7 +280,7 @@ export class ChatCommandsService {
       .map(([k, v]) => `${k}=${v}`)
       .join(' ');
     const title = `Flows of analysis ${nameOf(a)}${filters ? ` (${filters})` : ''}: ${matching.length} of ${doc.flows.length}`;
-    if (!matching.length) return inChannel(title, text('No flow matches.'), this.reportLink(ctx, a));
+    if (!matching.length) return inChannel(title, text('No flow matches.'), await this.reportLink(ctx, a));
     const top = [...matching]
       .sort((x, y) => (STATE_RANK[x.state] ?? 9) - (STATE_RANK[y.state] ?? 9))
       .slice(0, TOP_FLOWS);
@@ -310,7 +313,7 @@ export class ChatCommandsService {
         ]),
         `Flow 1 (${first.client} → ${first.service}) as each capture point saw it:`,
       ),
-      this.reportLink(ctx, a),
+      await this.reportLink(ctx, a),
     );
   }
 
@@ -318,7 +321,7 @@ export class ChatCommandsService {
     const doc = await this.report(ctx, a);
     const title = `Findings of analysis ${nameOf(a)}: ${doc.findings.length}`;
     if (!doc.findings.length)
-      return inChannel(title, text('Nothing to report: no finding.'), this.reportLink(ctx, a));
+      return inChannel(title, text('Nothing to report: no finding.'), await this.reportLink(ctx, a));
     const sorted = [...doc.findings].sort(
       (x, y) => (SEVERITY_RANK[x.severity] ?? 9) - (SEVERITY_RANK[y.severity] ?? 9),
     );
@@ -343,7 +346,7 @@ export class ChatCommandsService {
           `Next for \`${next.code}\`:`,
         ),
       );
-    sections.push(this.reportLink(ctx, a));
+    sections.push(await this.reportLink(ctx, a));
     return inChannel(title, ...sections);
   }
 
@@ -393,7 +396,11 @@ export class ChatCommandsService {
       sections.push(
         text('Expected shares need a kubectl snapshot (EndpointSlices) in the analysis: `?` without one.'),
       );
-    return inChannel(`Backends of ${svc} in analysis ${nameOf(a)}`, ...sections, this.reportLink(ctx, a));
+    return inChannel(
+      `Backends of ${svc} in analysis ${nameOf(a)}`,
+      ...sections,
+      await this.reportLink(ctx, a),
+    );
   }
 
   /** Per service name (`ns/name:port`), each usable endpoint's expected share from the snapshots. */

@@ -9,7 +9,7 @@ import {
   type DeliverJobData,
 } from '#jobs';
 import { AnalysesRepository, WebhooksRepository } from '#persistence';
-import { CONFIG, createRedis } from '#platform';
+import { CONFIG, createRedis, ShareLinks } from '#platform';
 import { notificationSettings } from './settings.js';
 
 const TOP_FINDINGS = 5;
@@ -29,6 +29,7 @@ export class AnalysisNotifier implements OnApplicationShutdown {
     @Inject(CONFIG) config: Config,
     private readonly analyses: AnalysesRepository,
     private readonly webhooks: WebhooksRepository,
+    private readonly shares: ShareLinks,
   ) {
     this.queue = new Queue(NOTIFICATIONS_QUEUE, {
       connection: createRedis(config.redisUrl, 'notifier'),
@@ -57,6 +58,7 @@ export class AnalysisNotifier implements OnApplicationShutdown {
     const bySeverity: Record<string, number> = {};
     for (const f of digest.findings) bySeverity[f.severity] = (bySeverity[f.severity] ?? 0) + 1;
     const base = this.settings.publicUrl;
+    const report = `${base}/v1/analyses/${analysis.id}/report?format=md`;
     const notice: AnalysisNotice = {
       event,
       analysis: {
@@ -73,8 +75,9 @@ export class AnalysisNotifier implements OnApplicationShutdown {
       findings: { total: digest.findings.length, bySeverity },
       topFindings: digest.findings.slice(0, TOP_FINDINGS),
       links: {
-        report: `${base}/v1/analyses/${analysis.id}/report?format=md`,
+        report,
         analysis: `${base}/v1/analyses/${analysis.id}`,
+        share: await this.shareLink(base, analysis.id, analysis.projectId, report),
       },
     };
     // One delivery per subscription and run: a finish reported twice (parallel decode failures)
@@ -97,6 +100,26 @@ export class AnalysisNotifier implements OnApplicationShutdown {
       }),
     );
     this.logger.log(JSON.stringify({ analysisId, event, deliveries: subscriptions.length }));
+  }
+
+  /** A share link to the analysis page; the REST report link if the share secret cannot be read. */
+  private async shareLink(
+    base: string,
+    analysisId: string,
+    projectId: string,
+    report: string,
+  ): Promise<string> {
+    try {
+      return (await this.shares.link(base, analysisId, projectId)).url;
+    } catch (error) {
+      this.logger.warn(
+        JSON.stringify({
+          analysisId,
+          message: `no share link (${(error as Error).message}): linking the report`,
+        }),
+      );
+      return report;
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {

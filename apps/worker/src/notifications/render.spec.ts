@@ -20,6 +20,7 @@ const notice: AnalysisNotice = {
   topFindings: [{ code: 'RESET_BY_BACKEND', severity: 'error', title: 'a <b> & c' }],
   links: {
     report: 'https://n.example/v1/analyses/x/report?format=md',
+    share: 'https://n.example/analyses/x?share=nls1.token',
     analysis: 'https://n.example/v1/analyses/x',
   },
 };

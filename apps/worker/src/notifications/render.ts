@@ -108,7 +108,7 @@ function slackMessage(notice: AnalysisNotice): object {
     elements: [
       {
         type: 'mrkdwn',
-        text: `<${notice.links.report}|Report> · analysis \`${notice.analysis.id}\``,
+        text: `<${notice.links.share}|Report> · analysis \`${notice.analysis.id}\``,
       },
     ],
   });
@@ -132,6 +132,6 @@ function mattermostText(notice: AnalysisNotice): string {
   } else {
     lines.push('', '```', notice.analysis.error ?? 'no reason given', '```');
   }
-  lines.push('', `[Report](${notice.links.report}) · analysis \`${notice.analysis.id}\``);
+  lines.push('', `[Report](${notice.links.share}) · analysis \`${notice.analysis.id}\``);
   return lines.join('\n');
 }
