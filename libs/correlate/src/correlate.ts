@@ -276,6 +276,8 @@ class Run {
         ignored: engine.ignored[i],
         sightings: this.sightings[i],
         unpaired: this.unpaired[i],
+        // Only when there are any: the summary of a capture natlens reads whole is as it was.
+        ...counts('unsupportedLinkTypes', engine.unsupportedLinkTypes[i]),
       })),
       unpaired: Object.fromEntries(this.points.map((pt, i) => [pt.id, this.unpaired[i]])),
       ambiguousPairings: engine.ambiguous,
@@ -284,6 +286,16 @@ class Run {
       hops: engine.hops,
     };
   }
+}
+
+/** `{ [name]: counts as an object }`, or nothing for no counts. */
+function counts<K extends string | number>(
+  name: string,
+  map: Map<K, number>,
+): Record<string, Record<string, number>> {
+  return map.size === 0
+    ? {}
+    : { [name]: Object.fromEntries([...map].sort((a, b) => (a[0] < b[0] ? -1 : 1))) };
 }
 
 /** Orders decimal nanosecond strings (same length = same order as text; else by length). */

@@ -58,6 +58,8 @@ export class Correlator {
   private readonly pairing: PairingWindow;
   readonly packets: number[];
   readonly ignored: number[];
+  /** Per capture, link type -> packets on an interface of that type the decoder does not decode. */
+  readonly unsupportedLinkTypes: Map<number, number>[];
   sightings = 0;
   hops = 0;
   conflicts = 0;
@@ -102,6 +104,7 @@ export class Correlator {
     this.endpoint = points.map((p) => p.role === 'client' || p.role === 'backend');
     this.packets = points.map(() => 0);
     this.ignored = points.map(() => 0);
+    this.unsupportedLinkTypes = points.map(() => new Map());
     this.pairing = new PairingWindow(
       { windowNs: options.windowNs, ambiguityNs: 1e6, unknownInterfaceDupNs: 1e6, uncertainty },
       (order, n, ambiguous) => {
@@ -124,6 +127,7 @@ export class Correlator {
     this.packets[capture]++;
     if ((p.ipVersion !== 4 && p.ipVersion !== 6) || p.protocol < 0) {
       this.ignored[capture]++;
+      if (p.unsupportedLinktype >= 0) count(this.unsupportedLinkTypes[capture], p.unsupportedLinktype);
       return;
     }
     const t = this.time(p);
@@ -360,6 +364,10 @@ export class Correlator {
       p.crossCount++;
     }
   }
+}
+
+function count<K>(counts: Map<K, number>, key: K): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
 }
 
 /** Perspectives kept per capture in the recent cache: a packet crossing a node shows on a few

@@ -2,7 +2,14 @@
 // capture: it owns the reused output object and caches address text (IPv4 by its 32 bits), so
 // adapting allocates nothing for addresses already seen.
 import { CaptureRecord, type RecordBatch } from '#capture';
-import { DecodedPacket, decodePacket, formatAddress, readDecodable, STATUS_MALFORMED } from '#decode';
+import {
+  DecodedPacket,
+  decodePacket,
+  formatAddress,
+  readDecodable,
+  STATUS_MALFORMED,
+  UNSUPPORTED_LINKTYPE,
+} from '#decode';
 import { PKT_HOST, PKT_OUTGOING, PKT_UNKNOWN, type CapturePoint, type CorrelatePacket } from './types.js';
 
 const ICMP_ECHO = new Set([0, 8, 128, 129]);
@@ -33,6 +40,7 @@ export function emptyPacket(): CorrelatePacket {
     ifName: null,
     pktType: PKT_UNKNOWN,
     ipVersion: 0,
+    unsupportedLinktype: -1,
     protocol: 0,
     src: '',
     dst: '',
@@ -94,6 +102,7 @@ export class DecodeAdapter {
     // Malformed packets carry no usable tuple; later fragments only that of their first.
     if (d.ipVersion === 0 || d.status === STATUS_MALFORMED) {
       o.protocol = -1;
+      o.unsupportedLinktype = d.reason === UNSUPPORTED_LINKTYPE ? d.linktype : -1;
       return o;
     }
     if (d.fragOffset !== 0) return this.laterFragment(d, o);
@@ -160,6 +169,7 @@ export class DecodeAdapter {
     const first = this.firstFragments.get(fragmentKey(src, dst, d.protocol, d.ipId));
     if (first === undefined || d.tsSec - first.tsSec > FRAGMENT_TIMEOUT_SEC) {
       o.protocol = -1;
+      o.unsupportedLinktype = -1;
       return o;
     }
     this.link(d, o);

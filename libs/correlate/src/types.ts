@@ -54,6 +54,11 @@ export interface CorrelatePacket {
   pktType: number;
   /** 4 or 6; anything else is not correlated (ARP, LLDP...). */
   ipVersion: number;
+  /**
+   * The link type of the packet's interface when the decoder has none for it (the packet is then
+   * not correlated, only counted: CaptureSummary.unsupportedLinkTypes), else -1.
+   */
+  unsupportedLinktype: number;
   /** IANA protocol of the (inner) transport: 6 tcp, 17 udp, 1 icmp, 58 icmpv6, 132 sctp. */
   protocol: number;
   src: string;
@@ -305,6 +310,11 @@ export interface CaptureSummary {
   sightings: number;
   /** Packets of multi-capture flows seen only at this capture point. */
   unpaired: number;
+  /**
+   * Packets on interfaces whose link type natlens does not decode, by link type (decimal), e.g.
+   * { "274": 18 }: not correlated (counted in `ignored` too). Absent when there are none.
+   */
+  unsupportedLinkTypes?: Record<string, number>;
 }
 
 export interface CorrelationResult {

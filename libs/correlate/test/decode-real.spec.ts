@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { communityId, parseAddress, readDecodable } from '#decode';
 import { describe, expect, it } from 'vitest';
-import { pcapHeader, pcapRecord } from '../../capture/test/build.js';
+import { epb, idb, pcapHeader, pcapRecord, shb } from '../../capture/test/build.js';
 import { eth, icmp, ipv4, ipv6, ipv6Fragment, tcp, u16, udp, vxlanHeader } from '../../decode/test/frames.js';
 import { batchSource, type CapturePoint, correlateAsync, type CorrelationResult } from '../src/index.js';
 
@@ -300,5 +300,40 @@ describe('4. a tunnel id per direction', () => {
       ['request', { tunnel: 'vxlan', src: node1, dst: node2, vni: 0x1234 }],
       ['reply', { tunnel: 'vxlan', src: node2, dst: node1, vni: 0x5678 }],
     ]);
+  });
+});
+
+describe('5. a pcapng declaring an interface of a link type natlens does not decode', () => {
+  // 126 interfaces, number 7 of them 802.3br (LINKTYPE 274), the packets on Ethernet ones.
+  const interfaces = Array.from({ length: 126 }, (_, i) => idb(i === 7 ? 274 : 1));
+  const exchange = (i: number) => [
+    eth(0x0800, ipv4(17, '10.0.0.1', '10.0.0.2', udp(40000 + i, 53, Buffer.alloc(30, i)), { id: 2 * i })),
+    eth(0x0800, ipv4(17, '10.0.0.2', '10.0.0.1', udp(53, 40000 + i, Buffer.alloc(90, i)), { id: 2 * i + 1 })),
+  ];
+  const file = (ifaceOf: (k: number) => number) =>
+    Buffer.concat([
+      shb(),
+      ...interfaces,
+      ...Array.from({ length: 9 }, (_, i) => exchange(i))
+        .flat()
+        .map((bytes, k) => epb(ifaceOf(k), BigInt(T0) * 1_000_000n + BigInt(k * 1000), bytes)),
+    ]);
+
+  it('reads every packet when none uses it', async () => {
+    const result = await correlateFiles([{ point: node('mixed.pcapng'), bytes: file(() => 3) }]);
+    expect(result.captures.map((c) => [c.packets, c.ignored])).toEqual([[18, 0]]);
+    expect(result.flows.map((f) => f.state)).toEqual(new Array(9).fill('ANSWERED'));
+    expect(result.captures[0].unsupportedLinkTypes).toBeUndefined();
+  });
+
+  it('fails only the packets on it, counted by link type', async () => {
+    // The last exchange's answer arrived on the 802.3br interface.
+    const result = await correlateFiles([
+      { point: node('mixed.pcapng'), bytes: file((k) => (k === 17 ? 7 : 3)) },
+    ]);
+    expect(result.captures.map((c) => [c.packets, c.ignored, c.unsupportedLinkTypes])).toEqual([
+      [18, 1, { 274: 1 }],
+    ]);
+    expect(result.flows.map((f) => f.state)).toEqual([...new Array(8).fill('ANSWERED'), 'UNANSWERED']);
   });
 });

@@ -8,11 +8,16 @@ import {
   type RecordBatch,
 } from '#capture';
 import { formatAddress } from './address.js';
-import { LINK_DECODERS, type LinkDecoder, SUPPORTED_LINKTYPES } from './link.js';
+import { LINK_DECODERS, type LinkDecoder } from './link.js';
 import { DecodedPacket, ENCAP_NAMES, malformed, STATUS_MALFORMED } from './packet.js';
 
 /** Reason given if a decoder bug ever throws; tests assert it never appears. */
 export const DECODER_FAULT = 'decoder fault';
+/**
+ * Reason given to a packet on an interface whose link type decodePacket does not decode (status
+ * malformed): it fails alone, the capture's other interfaces are read (see readDecodable).
+ */
+export const UNSUPPORTED_LINKTYPE = 'unsupported link type';
 
 /**
  * Decodes one record into `out` (reuse one instance in loops) and returns it. Never throws: the
@@ -59,7 +64,7 @@ function decodeFrame(
   out.reset();
   const decoder = iface === lastInterface ? lastDecoder : decoderFor(iface);
   if (decoder === undefined) {
-    malformed(out, 'unsupported link type');
+    malformed(out, UNSUPPORTED_LINKTYPE);
     return out;
   }
   try {
@@ -82,13 +87,18 @@ function decoderFor(iface: CaptureInterface): LinkDecoder | undefined {
   return lastDecoder;
 }
 
-/** readCapture restricted to the link types decodePacket understands (others are a typed error). */
+/**
+ * readCapture for decodePacket. An interface whose link type decodePacket does not decode is no
+ * error: a pcapng may declare many that its packets never use (tshark reads such files), and the
+ * packets that do use one decode as malformed with reason UNSUPPORTED_LINKTYPE, to be counted
+ * (DecodeStats.unsupportedLinkTypes). Pass `linktypes: SUPPORTED_LINKTYPES` to reject the file
+ * at such an interface instead.
+ */
 export function readDecodable(
   source: CaptureSource | string,
   options: ReadOptions = {},
 ): AsyncGenerator<RecordBatch> {
-  const opts = { linktypes: SUPPORTED_LINKTYPES, ...options };
-  return typeof source === 'string' ? readCaptureFile(source, opts) : readCapture(source, opts);
+  return typeof source === 'string' ? readCaptureFile(source, options) : readCapture(source, options);
 }
 
 /**

@@ -55,6 +55,7 @@ export {
   decodeRecordAt,
   packetSummary,
   readDecodable,
+  UNSUPPORTED_LINKTYPE,
 } from './decode.js';
 export { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from './ethernet.js';
 export { payloadHash } from './hash.js';

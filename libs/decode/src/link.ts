@@ -76,5 +76,8 @@ export const LINK_DECODERS: ReadonlyMap<number, LinkDecoder> = new Map<number, L
   [LINKTYPE_LINUX_SLL2, decodeLinuxSll2],
 ]);
 
-/** The link types decodePacket understands: pass to readCapture's `linktypes` to reject others early. */
+/**
+ * The link types decodePacket understands: pass to readCapture's `linktypes` to reject a file at
+ * the first interface of another (readDecodable instead fails only the packets on it).
+ */
 export const SUPPORTED_LINKTYPES: ReadonlySet<number> = new Set(LINK_DECODERS.keys());

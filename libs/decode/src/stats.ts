@@ -1,3 +1,4 @@
+import { UNSUPPORTED_LINKTYPE } from './decode.js';
 import { ETHERTYPE_ARP } from './ethernet.js';
 import { type DecodedPacket, STATUS_MALFORMED, STATUS_TRUNCATED } from './packet.js';
 
@@ -19,6 +20,8 @@ export class DecodeStats {
   malformed = 0;
   /** status reason -> packets. */
   readonly reasons = new Map<string, number>();
+  /** Link type -> packets on an interface of that type, which decodePacket does not decode. */
+  readonly unsupportedLinkTypes = new Map<number, number>();
 
   add(p: DecodedPacket): void {
     this.packets++;
@@ -31,6 +34,10 @@ export class DecodeStats {
     }
     if (p.status === STATUS_TRUNCATED) this.truncated++;
     else if (p.status === STATUS_MALFORMED) this.malformed++;
-    if (p.reason !== null) this.reasons.set(p.reason, (this.reasons.get(p.reason) ?? 0) + 1);
+    if (p.reason !== null) {
+      this.reasons.set(p.reason, (this.reasons.get(p.reason) ?? 0) + 1);
+      if (p.reason === UNSUPPORTED_LINKTYPE)
+        this.unsupportedLinkTypes.set(p.linktype, (this.unsupportedLinkTypes.get(p.linktype) ?? 0) + 1);
+    }
   }
 }

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { epb, idb, shb } from '../../capture/test/build.js';
 import {
   DecodedPacket,
+  decodeFile,
+  DecodeStats,
   ENCAP_GENEVE,
   ENCAP_GRE,
   ENCAP_IPIP,
@@ -13,8 +16,10 @@ import {
   STATUS_MALFORMED,
   STATUS_OK,
   STATUS_TRUNCATED,
+  SUPPORTED_LINKTYPES,
   TCP_ACK,
   TCP_SYN,
+  UNSUPPORTED_LINKTYPE,
 } from '../src/index.js';
 import {
   decode,
@@ -85,6 +90,29 @@ describe('link layers', () => {
   it('leaves non-IP frames ok with ipVersion 0 (ARP is counted, not an error)', () => {
     const p = decode(1, eth(0x0806, Buffer.alloc(28)));
     expect([p.status, p.ipVersion, p.ethertype]).toEqual([STATUS_OK, 0, 0x0806]);
+  });
+
+  it('reads a pcapng declaring a link type it does not decode, failing only the packets on it (issue 19, 5)', async () => {
+    // 126 interfaces, one of them 802.3br (274): 17 packets on Ethernet, one on the 802.3br one.
+    const file = Buffer.concat([
+      shb(),
+      ...Array.from({ length: 126 }, (_, i) => idb(i === 7 ? 274 : 1)),
+      ...Array.from({ length: 18 }, (_, k) => epb(k === 5 ? 7 : 3, BigInt(k), eth(0x0800, packet))),
+    ]);
+    const packets = await decodeFile([file]);
+    expect(packets).toHaveLength(18);
+    const stats = new DecodeStats();
+    for (const p of packets) stats.add(p);
+    expect([stats.ipv4, stats.malformed, [...stats.unsupportedLinkTypes]]).toEqual([17, 1, [[274, 1]]]);
+    expect([packets[5].status, packets[5].reason, packets[5].linktype]).toEqual([
+      STATUS_MALFORMED,
+      UNSUPPORTED_LINKTYPE,
+      274,
+    ]);
+    // Asked to, the reader still rejects the file at that interface.
+    await expect(decodeFile([file], { linktypes: SUPPORTED_LINKTYPES })).rejects.toMatchObject({
+      code: 'UNSUPPORTED_LINKTYPE',
+    });
   });
 });
 
