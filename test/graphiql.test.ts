@@ -1,10 +1,16 @@
 // GraphiQL at /graphql for browsers, served by the real api itself: the page and every script and
 // style it loads come from natlens (no CDN, works offline), while POST /graphql and GET requests
-// that are not a browser's keep going to Apollo.
+// that are not a browser's keep going to Apollo. Then the page in Debian's chromium (playwright-core):
+// it loads nothing from elsewhere, shows the docs without a key, and runs a query with a pasted key.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, issueKey } from './support/projects.js';
 import { createStack, type RunningApi, type Stack } from './support/stack.js';
 
+const CHROMIUM = '/usr/bin/chromium';
 const BROWSER_ACCEPT =
   'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';
 
@@ -108,4 +114,65 @@ describe('GraphiQL in the browser at /graphql, served by natlens (no CDN)', () =
     expect(query.headers.get('content-type') ?? '').not.toMatch(/text\/html/);
     expect(await query.text()).toContain('natlens');
   });
+
+  it('in chromium: nothing from elsewhere, the docs without a key, a query with a pasted key', async () => {
+    const { key } = await issueKey(stack.databaseUrl, 'graphiql', 'read');
+    const profile = await mkdtemp(join(tmpdir(), 'natlens-graphiql-chromium-'));
+    const browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+      viewport: { width: 1280, height: 900 },
+    });
+    try {
+      const page = await browser.newPage();
+      const origin = new URL(api.url).origin;
+      const elsewhere: string[] = [];
+      const errors: string[] = [];
+      const posted: Array<{ authorization?: string; body: string }> = [];
+      page.on('request', (request) => {
+        const url = new URL(request.url());
+        if (url.protocol === 'data:' || url.protocol === 'blob:') return;
+        if (url.origin !== origin) elsewhere.push(request.url());
+        if (request.method() === 'POST')
+          posted.push({ authorization: request.headers().authorization, body: request.postData() ?? '' });
+      });
+      page.on('pageerror', (error) => errors.push(error.message));
+
+      await page.goto(`${api.url}/graphql`);
+      await page.locator('.graphiql-container').waitFor();
+      // The schema is read without a key (introspection), and the docs show its described roots.
+      await page.getByRole('button', { name: /documentation explorer/i }).click();
+      await page.locator('.graphiql-doc-explorer').getByText('Query', { exact: true }).first().waitFor();
+
+      // No key yet: the default query is refused, with the guard's message in the result pane.
+      await page.locator('.graphiql-execute-button').click();
+      await expect.poll(() => page.locator('.result-window').innerText()).toContain('missing API key');
+
+      await page.locator('#natlens-key').fill(key);
+      await page.getByRole('button', { name: 'Use key' }).click();
+      await page
+        .getByRole('status')
+        .getByText(/API key nl_.* in use/)
+        .waitFor();
+      await page.locator('.graphiql-execute-button').click();
+      await expect.poll(() => page.locator('.result-window').innerText()).toContain('"analyses"');
+      expect(await page.locator('.result-window').innerText()).not.toContain('errors');
+
+      const last = posted[posted.length - 1];
+      expect(last.authorization).toBe(`Bearer ${key}`);
+      expect(last.body).toContain('analyses');
+      expect(page.url()).toBe(`${api.url}/graphql`);
+      // Kept in this tab's sessionStorage only (strings: the test is compiled without the DOM types).
+      const local = await page.evaluate<string>('JSON.stringify(Object.values(localStorage))');
+      expect(local).not.toContain(key);
+      const inSession = await page.evaluate<string>('JSON.stringify(Object.values(sessionStorage))');
+      expect(inSession).toContain(key);
+      expect(elsewhere).toEqual([]);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+      await rm(profile, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

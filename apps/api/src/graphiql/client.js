@@ -15,9 +15,10 @@ const STORAGE_KEY = 'natlens.graphql.authorization';
 /** The page's own URL: GET answers this page, POST runs queries. */
 const ENDPOINT = window.location.pathname;
 
-const DEFAULT_QUERY = `# natlens GraphQL. Paste an API key in the bar above (natlens keys create --project NAME):
-# it stays in this tab (sessionStorage) and is sent as "Authorization: Bearer nl_...".
-# The schema and its descriptions (Docs, top left) need no key. Run with Ctrl-Enter.
+const DEFAULT_QUERY = `# natlens GraphQL. Paste an API key above
+# (natlens keys create --project NAME): it stays
+# in this tab and is sent as Authorization: Bearer.
+# The Docs (top left) need no key. Run: Ctrl-Enter.
 query Recent {
   version {
     natlens
