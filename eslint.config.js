@@ -41,6 +41,7 @@ export default tseslint.config(
           'fetch',
           'FormData',
           'URL',
+          'URLSearchParams',
           'Node',
           'setTimeout',
           'clearTimeout',

@@ -2,17 +2,36 @@
 // POST /graphql and the REST routes for uploads and the pcapng export, all with the Bearer header.
 
 const KEY = 'natlens.apiKey';
+const SHARE = 'natlens.share';
 
 export function apiKey() {
   return sessionStorage.getItem(KEY);
 }
 
 export function signIn(key) {
+  sessionStorage.removeItem(SHARE);
   sessionStorage.setItem(KEY, key);
 }
 
 export function signOut() {
   sessionStorage.removeItem(KEY);
+  sessionStorage.removeItem(SHARE);
+}
+
+/**
+ * A share link (`/analyses/<id>?share=<token>`): read-only, one analysis, sent as
+ * `Authorization: Share <token>`. While it is held it takes the place of a key.
+ */
+export function share() {
+  try {
+    return JSON.parse(sessionStorage.getItem(SHARE) ?? 'null');
+  } catch {
+    return null;
+  }
+}
+
+export function useShare(analysisId, token) {
+  sessionStorage.setItem(SHARE, JSON.stringify({ analysisId, token }));
 }
 
 export class ApiError extends Error {
@@ -23,8 +42,9 @@ export class ApiError extends Error {
   }
 }
 
-function headers(extra = {}, key = apiKey()) {
-  return { authorization: `Bearer ${key}`, ...extra };
+function headers(extra = {}, key) {
+  const link = key ? null : share();
+  return { authorization: link ? `Share ${link.token}` : `Bearer ${key ?? apiKey()}`, ...extra };
 }
 
 async function failure(res) {
@@ -52,7 +72,7 @@ export async function gql(query, variables = {}, key) {
   if (body.errors?.length) {
     const e = body.errors[0];
     const code = e.extensions?.code;
-    const unauthenticated = code === 'UNAUTHENTICATED' || /API key/i.test(e.message);
+    const unauthenticated = code === 'UNAUTHENTICATED' || /API key|share link/i.test(e.message);
     throw new ApiError(e.message, unauthenticated ? 401 : res.status, code);
   }
   return body.data;

@@ -2,7 +2,7 @@
 // Pages: sign in, analyses (list, uploads, start), an analysis (summary, findings, services, flows),
 // a flow (ladder diagram, perspectives, translations, findings, pcapng, Mermaid). Client-side
 // routing with the history API; the api answers index.html for every page path.
-import { ApiError, apiKey, download, gql, signIn, signOut, upload } from './api.js';
+import { ApiError, apiKey, download, gql, share, signIn, signOut, upload, useShare } from './api.js';
 import { buildLadder, duration, mermaid, renderLadder } from './ladder.js';
 
 const main = document.getElementById('main');
@@ -141,8 +141,29 @@ async function render() {
   page.timers.forEach(clearTimeout);
   page = { timers: [], alive: true };
   const current = page;
+  // A share link's token moves from the URL into this tab's sessionStorage, out of the address bar.
+  const token = new URLSearchParams(location.search).get('share');
+  const shared = /^\/analyses\/([^/]+)/.exec(location.pathname);
+  if (token && shared) {
+    useShare(decodeURIComponent(shared[1]), token);
+    history.replaceState(null, '', location.pathname);
+  }
   renderHeader();
-  if (!apiKey()) {
+  const held = share();
+  if (held && !location.pathname.startsWith(`/analyses/${held.analysisId}`)) {
+    main.replaceChildren(
+      h('h1', { tabindex: '-1' }, 'Shared analysis'),
+      h('p', {}, 'This tab holds a share link: it opens one analysis, read-only. '),
+      h(
+        'p',
+        {},
+        link(`/analyses/${held.analysisId}`, 'Open the shared analysis'),
+        ' or use an API key (Sign in, top right).',
+      ),
+    );
+    return;
+  }
+  if (!apiKey() && !held) {
     main.replaceChildren(...signInPage());
     main.querySelector('input[name=apiKey]')?.focus();
     return;
@@ -154,7 +175,7 @@ async function render() {
     main.replaceChildren(...[content].flat());
   } catch (error) {
     if (!current.alive) return;
-    if (error instanceof ApiError && error.status === 401) {
+    if (error instanceof ApiError && error.status === 401 && !share()) {
       signOut();
       return render();
     }
@@ -170,6 +191,26 @@ async function render() {
 
 function renderHeader() {
   const nav = document.getElementById('nav');
+  const held = share();
+  if (held) {
+    nav.replaceChildren(
+      link(`/analyses/${held.analysisId}`, 'Shared analysis'),
+      h('span', { class: 'muted' }, 'read-only share link'),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'link',
+          onclick: () => {
+            signOut();
+            navigate('/');
+          },
+        },
+        'Sign in with a key',
+      ),
+    );
+    return;
+  }
   nav.replaceChildren(
     ...(apiKey()
       ? [
@@ -627,7 +668,7 @@ async function analysisPage(id) {
   const states = STATES.map((s) => [s, data[`s_${s}`].totalCount]).filter(([, n]) => n > 0);
   const kinds = KINDS.map((k) => [k, data[`t_${k}`].totalCount]).filter(([, n]) => n > 0);
   const out = [
-    h('p', { class: 'crumbs' }, link('/', 'Analyses'), ' / ', a.name || a.id),
+    h('p', { class: 'crumbs' }, share() ? 'Shared analysis' : link('/', 'Analyses'), ' / ', a.name || a.id),
     h('h1', { tabindex: '-1' }, a.name || `Analysis ${a.id.slice(0, 8)}`),
     head,
     h(
@@ -1087,7 +1128,7 @@ async function flowPage(analysisId, flowId) {
     h(
       'p',
       { class: 'crumbs' },
-      link('/', 'Analyses'),
+      share() ? 'Shared analysis' : link('/', 'Analyses'),
       ' / ',
       link(`/analyses/${analysisId}`, data.analysis?.name || analysisId.slice(0, 8)),
       ' / ',
