@@ -267,6 +267,27 @@ describe('web UI: sign in, an analysis, a flow and its ladder in chromium', () =
     await page.close();
   });
 
+  it('a share link opens its analysis and flows without a key, and leaves the address bar', async () => {
+    const id = analyses.get('diagnostics')!;
+    const res = await fetch(`${api.url}/v1/analyses/${id}/share?ttl=600`, {
+      method: 'POST',
+      headers: bearer(key),
+    });
+    const { url } = (await res.json()) as { url: string };
+    const { page, watch } = await open();
+    await page.goto(url);
+    await page.locator('[data-testid=flow-row]').first().waitFor();
+    expect(new URL(page.url()).search).toBe('');
+    expect(await page.locator('input[name=apiKey]').count()).toBe(0);
+    await page.locator('[data-testid=flow-row][data-state=UNANSWERED] a').click();
+    await page.locator('[data-testid=ladder]').waitFor();
+    expect(await page.locator('[data-testid=lost]').count()).toBeGreaterThanOrEqual(1);
+    await page.goto(`${api.url}/`);
+    await page.getByRole('link', { name: 'Open the shared analysis' }).waitFor();
+    clean(page, watch);
+    await page.close();
+  });
+
   it('diagnostics: the unanswered SYNs end at the last capture point that saw them, marked lost', async () => {
     const { page, watch } = await open();
     const { analysisId, flowId } = await toFlow(page, 'diagnostics', '[data-state=UNANSWERED]');
