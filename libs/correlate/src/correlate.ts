@@ -1,5 +1,6 @@
 // correlate(): bootstrap clock offsets from a prefix of every capture, merge the captures in
 // reference time through the engine, then refine the offsets and assemble the flows.
+import { UNDECODED_NAMES } from '#decode';
 import { ClockBootstrap } from './clock-bootstrap.js';
 import { resolveDomains, type DomainOffsets, type OffsetInterval } from './clock-offset.js';
 import { addFlowIntervals, Correlator, DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './correlator.js';
@@ -278,6 +279,7 @@ class Run {
         unpaired: this.unpaired[i],
         // Only when there are any: the summary of a capture natlens reads whole is as it was.
         ...counts('unsupportedLinkTypes', engine.unsupportedLinkTypes[i]),
+        ...counts('undecoded', engine.undecoded[i], (k) => UNDECODED_NAMES[k] ?? String(k)),
       })),
       unpaired: Object.fromEntries(this.points.map((pt, i) => [pt.id, this.unpaired[i]])),
       ambiguousPairings: engine.ambiguous,
@@ -288,14 +290,14 @@ class Run {
   }
 }
 
-/** `{ [name]: counts as an object }`, or nothing for no counts. */
-function counts<K extends string | number>(
+/** `{ [name]: the counts as an object, in order of key }`, or nothing when there are none. */
+function counts(
   name: string,
-  map: Map<K, number>,
+  map: Map<number, number>,
+  label: (key: number) => string = String,
 ): Record<string, Record<string, number>> {
-  return map.size === 0
-    ? {}
-    : { [name]: Object.fromEntries([...map].sort((a, b) => (a[0] < b[0] ? -1 : 1))) };
+  if (map.size === 0) return {};
+  return { [name]: Object.fromEntries([...map].sort((x, y) => x[0] - y[0]).map(([k, n]) => [label(k), n])) };
 }
 
 /** Orders decimal nanosecond strings (same length = same order as text; else by length). */

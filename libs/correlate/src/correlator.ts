@@ -60,6 +60,8 @@ export class Correlator {
   readonly ignored: number[];
   /** Per capture, link type -> packets on an interface of that type the decoder does not decode. */
   readonly unsupportedLinkTypes: Map<number, number>[];
+  /** Per capture, UNDECODED_* encapsulation -> packets carrying it. */
+  readonly undecoded: Map<number, number>[];
   sightings = 0;
   hops = 0;
   conflicts = 0;
@@ -105,6 +107,7 @@ export class Correlator {
     this.packets = points.map(() => 0);
     this.ignored = points.map(() => 0);
     this.unsupportedLinkTypes = points.map(() => new Map());
+    this.undecoded = points.map(() => new Map());
     this.pairing = new PairingWindow(
       { windowNs: options.windowNs, ambiguityNs: 1e6, unknownInterfaceDupNs: 1e6, uncertainty },
       (order, n, ambiguous) => {
@@ -125,6 +128,7 @@ export class Correlator {
 
   add(capture: number, p: CorrelatePacket): void {
     this.packets[capture]++;
+    if (p.undecoded !== 0) count(this.undecoded[capture], p.undecoded);
     if ((p.ipVersion !== 4 && p.ipVersion !== 6) || p.protocol < 0) {
       this.ignored[capture]++;
       if (p.unsupportedLinktype >= 0) count(this.unsupportedLinkTypes[capture], p.unsupportedLinktype);

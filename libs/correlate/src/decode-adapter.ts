@@ -41,6 +41,7 @@ export function emptyPacket(): CorrelatePacket {
     pktType: PKT_UNKNOWN,
     ipVersion: 0,
     unsupportedLinktype: -1,
+    undecoded: 0,
     protocol: 0,
     src: '',
     dst: '',
@@ -99,6 +100,7 @@ export class DecodeAdapter {
     o.tsNsec = d.tsNsec;
     o.frame = d.number;
     o.ipVersion = d.ipVersion;
+    o.undecoded = d.undecoded;
     // Malformed packets carry no usable tuple; later fragments only that of their first.
     if (d.ipVersion === 0 || d.status === STATUS_MALFORMED) {
       o.protocol = -1;

@@ -59,7 +59,9 @@
  * - clockOffsets[]: per capture { capture, clockDomain, offsetNs (its clock minus the reference
  *   domain's: the client's), spreadNs (half-width of the bracketing interval), pairs, reference }
  * - captures[]: per capture { packets, ignored (not IP), sightings, unpaired, and only when there
- *   are any: unsupportedLinkTypes { [linktype]: packets } }; unpaired as a map
+ *   are any: unsupportedLinkTypes { [linktype]: packets }, undecoded { [encapsulation]: packets }
+ *   (GTP-U, ERSPAN, MPLS, PPP in GRE, GRE over UDP, VN-Tag: analysed only to the outer header) };
+ *   unpaired as a map
  * - ambiguousPairings, conflicts (pairings contradicting a known flow, not linked), sightings, hops
  */
 export { correlate, correlateAsync } from './correlate.js';

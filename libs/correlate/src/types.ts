@@ -59,6 +59,11 @@ export interface CorrelatePacket {
    * not correlated, only counted: CaptureSummary.unsupportedLinkTypes), else -1.
    */
   unsupportedLinktype: number;
+  /**
+   * An encapsulation the decoder recognised but does not decode (libs/decode's UNDECODED_*: GTP-U,
+   * ERSPAN, MPLS...), 0 for none: the packet is correlated as the header that carries it.
+   */
+  undecoded: number;
   /** IANA protocol of the (inner) transport: 6 tcp, 17 udp, 1 icmp, 58 icmpv6, 132 sctp. */
   protocol: number;
   src: string;
@@ -315,6 +320,14 @@ export interface CaptureSummary {
    * { "274": 18 }: not correlated (counted in `ignored` too). Absent when there are none.
    */
   unsupportedLinkTypes?: Record<string, number>;
+  /**
+   * Packets carrying an encapsulation natlens does not decode, by its name: "GTP-U", "ERSPAN",
+   * "MPLS", "PPP in GRE", "GRE over UDP", "VN-Tag" (libs/decode's UNDECODED_NAMES), e.g.
+   * { "GTP-U": 412 }. Their analysis stopped at the outer header: they are correlated as that
+   * outer packet (MPLS and VN-Tag frames, with no IP header read, are ignored). Absent when there
+   * are none.
+   */
+  undecoded?: Record<string, number>;
 }
 
 export interface CorrelationResult {

@@ -4,7 +4,19 @@ import { createHash } from 'node:crypto';
 import { communityId, parseAddress, readDecodable } from '#decode';
 import { describe, expect, it } from 'vitest';
 import { epb, idb, pcapHeader, pcapRecord, shb } from '../../capture/test/build.js';
-import { eth, icmp, ipv4, ipv6, ipv6Fragment, tcp, u16, udp, vxlanHeader } from '../../decode/test/frames.js';
+import {
+  eth,
+  hex,
+  icmp,
+  ipv4,
+  ipv6,
+  ipv6Fragment,
+  tcp,
+  u16,
+  u32,
+  udp,
+  vxlanHeader,
+} from '../../decode/test/frames.js';
 import { batchSource, type CapturePoint, correlateAsync, type CorrelationResult } from '../src/index.js';
 
 const T0 = 1_795_759_897;
@@ -324,6 +336,7 @@ describe('5. a pcapng declaring an interface of a link type natlens does not dec
     expect(result.captures.map((c) => [c.packets, c.ignored])).toEqual([[18, 0]]);
     expect(result.flows.map((f) => f.state)).toEqual(new Array(9).fill('ANSWERED'));
     expect(result.captures[0].unsupportedLinkTypes).toBeUndefined();
+    expect(result.captures[0].undecoded).toBeUndefined();
   });
 
   it('fails only the packets on it, counted by link type', async () => {
@@ -335,5 +348,44 @@ describe('5. a pcapng declaring an interface of a link type natlens does not dec
       [18, 1, { 274: 1 }],
     ]);
     expect(result.flows.map((f) => f.state)).toEqual([...new Array(8).fill('ANSWERED'), 'UNANSWERED']);
+  });
+});
+
+describe('encapsulations natlens does not decode', () => {
+  it('are counted per capture by name, the packets correlated as their outer header', async () => {
+    // A GTP-U tunnel between two mobile-core nodes (user packets inside), MPLS frames, a VN-Tag.
+    const [enb, upf] = ['192.168.10.1', '192.168.10.2'];
+    const user = ipv4(6, '10.45.0.2', '93.184.216.34', tcp(40000, 443, 1, 0, 0x02, 64240));
+    const gtpu = (k: number, up: boolean) =>
+      eth(
+        0x0800,
+        ipv4(
+          17,
+          up ? enb : upf,
+          up ? upf : enb,
+          udp(2152, 2152, Buffer.concat([hex('30ff'), u16(user.length), u32(k), user])),
+          {
+            id: k,
+          },
+        ),
+      );
+    const frames: Frame[] = [
+      ...[0, 1, 2].map((k) => ({ us: k * 100, bytes: gtpu(k, k !== 1) })),
+      { us: 400, bytes: eth(0x8847, Buffer.concat([hex('00064140'), user])) },
+      { us: 500, bytes: eth(0x8847, Buffer.concat([hex('00064140'), user])) },
+      { us: 600, bytes: eth(0x8926, Buffer.concat([hex('80010000'), u16(0x0800), user])) },
+      { us: 700, bytes: eth(0x0800, ipv4(17, '10.0.0.1', '10.0.0.2', udp(40000, 53, Buffer.alloc(30)))) },
+    ];
+    const result = await correlateFiles([{ point: node('core.pcap'), bytes: pcap(frames) }]);
+    expect(result.captures[0]).toMatchObject({
+      packets: 7,
+      ignored: 3,
+      undecoded: { 'GTP-U': 3, MPLS: 2, 'VN-Tag': 1 },
+    });
+    // What natlens saw of the GTP-U packets: a UDP exchange between the two nodes.
+    expect(result.flows.map((f) => [f.protocol, f.client, f.service])).toEqual([
+      ['udp', `${enb}:2152`, `${upf}:2152`],
+      ['udp', '10.0.0.1:40000', '10.0.0.2:53'],
+    ]);
   });
 });

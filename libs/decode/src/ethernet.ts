@@ -1,6 +1,6 @@
 import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
-import { type DecodedPacket, malformed, short } from './packet.js';
+import { type DecodedPacket, malformed, short, UNDECODED_MPLS, UNDECODED_VNTAG } from './packet.js';
 
 export const ETHERTYPE_IPV4 = 0x0800;
 export const ETHERTYPE_ARP = 0x0806;
@@ -9,6 +9,9 @@ export const ETHERTYPE_TEB = 0x6558; // transparent Ethernet bridging (GRE, Gene
 const ETHERTYPE_VLAN = 0x8100;
 const ETHERTYPE_QINQ = 0x88a8;
 const ETHERTYPE_QINQ_OLD = 0x9100;
+export const ETHERTYPE_MPLS = 0x8847;
+export const ETHERTYPE_MPLS_MULTICAST = 0x8848;
+const ETHERTYPE_VNTAG = 0x8926;
 const MAX_VLAN_TAGS = 8;
 
 /** Ethernet II / 802.3 frame (LINKTYPE_ETHERNET, and the inner frame of VXLAN, Geneve, GRE TEB). */
@@ -73,4 +76,6 @@ function decodeTaggedOrOther(
   if (outer) p.ethertype = type;
   if (type === ETHERTYPE_IPV4) decodeIpv4(p, d, v, off, end);
   else if (type === ETHERTYPE_IPV6) decodeIpv6(p, d, v, off, end);
+  else if (type === ETHERTYPE_MPLS || type === ETHERTYPE_MPLS_MULTICAST) p.undecoded = UNDECODED_MPLS;
+  else if (type === ETHERTYPE_VNTAG) p.undecoded = UNDECODED_VNTAG;
 }

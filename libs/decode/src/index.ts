@@ -32,6 +32,9 @@
  *              (32-bit hash of the first PAYLOAD_HASH_BYTES captured bytes), never copied
  * - ICMP/ICMPv6 errors: hasEmbedded + embedded (the quoted packet's addresses, protocol, ipId,
  *              ports, TCP seq or ICMP id/seq): ties the error to the flow it is about
+ * - undecoded: an encapsulation recognised but not decoded (UNDECODED_*, named in UNDECODED_NAMES:
+ *              GTP-U, ERSPAN, MPLS, PPP in GRE, GRE over UDP, VN-Tag), 0 for none: decoding
+ *              stopped at the header that carries it
  * - tunnels:   the top-level fields describe the innermost packet; encaps[0 .. encapCount) keep
  *              each outer layer, outermost first (kind VXLAN/Geneve/IPIP/GRE, vni or GRE key,
  *              outer addresses, protocol, ipId, ttl, UDP ports)
@@ -88,6 +91,13 @@ export {
   STATUS_OK,
   STATUS_TRUNCATED,
   type StatusName,
+  UNDECODED_ERSPAN,
+  UNDECODED_GRE_UDP,
+  UNDECODED_GTPU,
+  UNDECODED_MPLS,
+  UNDECODED_NAMES,
+  UNDECODED_PPP_GRE,
+  UNDECODED_VNTAG,
 } from './packet.js';
 export {
   SCTP_ABORT,

@@ -16,6 +16,26 @@ export const ENCAP_IPIP = 3; // IPv4 or IPv6 inside IPv4 or IPv6 (protocols 4 an
 export const ENCAP_GRE = 4;
 export const ENCAP_NAMES = ['', 'vxlan', 'geneve', 'ipip', 'gre'] as const;
 
+// Encapsulations natlens recognises but does not decode (DecodedPacket.undecoded): decoding stops
+// at the header that carries one, so the packet is reported as that outer packet (or, for MPLS
+// and VN-Tag frames, as no IP at all).
+export const UNDECODED_GTPU = 1; // GTP-U G-PDU (UDP 2152): a mobile core's user plane
+export const UNDECODED_ERSPAN = 2; // GRE 0x88be (ERSPAN I/II) or 0x22eb (III): mirrored frames
+export const UNDECODED_MPLS = 3; // ethertype 0x8847/0x8848, in GRE, or in UDP (6635)
+export const UNDECODED_PPP_GRE = 4; // GRE carrying PPP (0x880b, PPTP's enhanced GRE)
+export const UNDECODED_GRE_UDP = 5; // GRE-in-UDP (RFC 8086, UDP 4754)
+export const UNDECODED_VNTAG = 6; // VN-Tag (ethertype 0x8926)
+/** Names by UNDECODED_* value, as reports print them ("412 packets in GTP-U, not decoded"). */
+export const UNDECODED_NAMES = [
+  '',
+  'GTP-U',
+  'ERSPAN',
+  'MPLS',
+  'PPP in GRE',
+  'GRE over UDP',
+  'VN-Tag',
+] as const;
+
 /** Deepest tunnel nesting decoded; deeper is reported malformed (hostile files nest forever). */
 export const MAX_ENCAP_DEPTH = 4;
 /** Bytes of payload hashed: enough to tell packets apart, short enough to keep the loop fast. */
@@ -200,6 +220,12 @@ export class DecodedPacket {
   hasEmbedded = false;
   readonly embedded = new EmbeddedHeader();
 
+  /**
+   * An encapsulation natlens does not decode that the packet carries (UNDECODED_*; 0 for none):
+   * its top-level fields describe the header that carries it, not what is inside.
+   */
+  undecoded = 0;
+
   /** Tunnels stepped through, outermost first: encaps[0 .. encapCount). */
   encapCount = 0;
   readonly encaps: readonly Encapsulation[] = Array.from(
@@ -232,6 +258,7 @@ export class DecodedPacket {
     this.vlanCount = 0;
     this.vlan0 = -1;
     this.vlan1 = -1;
+    this.undecoded = 0;
     this.encapCount = 0;
     this.resetNetwork();
   }

@@ -1,6 +1,6 @@
 import { UNSUPPORTED_LINKTYPE } from './decode.js';
 import { ETHERTYPE_ARP } from './ethernet.js';
-import { type DecodedPacket, STATUS_MALFORMED, STATUS_TRUNCATED } from './packet.js';
+import { type DecodedPacket, STATUS_MALFORMED, STATUS_TRUNCATED, UNDECODED_NAMES } from './packet.js';
 
 /**
  * Running counts over decoded packets, for a capture's summary: what it held, what was not IP
@@ -22,10 +22,16 @@ export class DecodeStats {
   readonly reasons = new Map<string, number>();
   /** Link type -> packets on an interface of that type, which decodePacket does not decode. */
   readonly unsupportedLinkTypes = new Map<number, number>();
+  /** Encapsulation natlens does not decode (UNDECODED_NAMES: 'GTP-U', 'MPLS', ...) -> packets. */
+  readonly undecoded = new Map<string, number>();
 
   add(p: DecodedPacket): void {
     this.packets++;
     if (p.encapCount > 0) this.tunnelled++;
+    if (p.undecoded !== 0) {
+      const name = UNDECODED_NAMES[p.undecoded];
+      this.undecoded.set(name, (this.undecoded.get(name) ?? 0) + 1);
+    }
     if (p.ipVersion === 4) this.ipv4++;
     else if (p.ipVersion === 6) this.ipv6++;
     else {

@@ -1,5 +1,12 @@
 import { decodeGeneve, GENEVE_PORT } from './geneve.js';
-import { type DecodedPacket, malformed, short } from './packet.js';
+import {
+  type DecodedPacket,
+  malformed,
+  short,
+  UNDECODED_GRE_UDP,
+  UNDECODED_GTPU,
+  UNDECODED_MPLS,
+} from './packet.js';
 import { setPayload } from './payload.js';
 import { decodeVxlan, FLANNEL_VXLAN_PORT, VXLAN_PORT } from './vxlan.js';
 
@@ -44,5 +51,22 @@ export function decodeUdp(
   if ((dport === VXLAN_PORT || dport === FLANNEL_VXLAN_PORT) && decodeVxlan(p, d, v, off + 8, payloadEnd))
     return;
   if (dport === GENEVE_PORT && decodeGeneve(p, d, v, off + 8, payloadEnd)) return;
+  if (dport === GTPU_PORT || dport === GRE_UDP_PORT || dport === MPLS_UDP_PORT || p.srcPort === GTPU_PORT)
+    undecoded(p, d, dport, off + 8, payloadEnd);
   setPayload(p, d, v, off + 8, payloadEnd, carried - 8);
+}
+
+const GTPU_PORT = 2152;
+const GRE_UDP_PORT = 4754;
+const MPLS_UDP_PORT = 6635;
+/** GTP-U message type of a G-PDU, which carries a user's packet. */
+const GTP_GPDU = 0xff;
+
+/** Notes an encapsulation natlens does not decode on the UDP ports IANA gave it. */
+function undecoded(p: DecodedPacket, d: Uint8Array, dport: number, off: number, end: number): void {
+  if (dport === GRE_UDP_PORT) p.undecoded = UNDECODED_GRE_UDP;
+  else if (dport === MPLS_UDP_PORT) p.undecoded = UNDECODED_MPLS;
+  // GTP-U (both ends use 2152): version 1, protocol type GTP, a G-PDU.
+  else if (end - off >= 8 && (d[off] & 0xf0) === 0x30 && d[off + 1] === GTP_GPDU)
+    p.undecoded = UNDECODED_GTPU;
 }

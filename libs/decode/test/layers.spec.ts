@@ -19,6 +19,13 @@ import {
   SUPPORTED_LINKTYPES,
   TCP_ACK,
   TCP_SYN,
+  UNDECODED_ERSPAN,
+  UNDECODED_GRE_UDP,
+  UNDECODED_GTPU,
+  UNDECODED_MPLS,
+  UNDECODED_NAMES,
+  UNDECODED_PPP_GRE,
+  UNDECODED_VNTAG,
   UNSUPPORTED_LINKTYPE,
 } from '../src/index.js';
 import {
@@ -619,5 +626,73 @@ describe('tunnels: the inner packet is decoded, the outer headers stay attached'
       0,
       false,
     ]);
+  });
+
+  it('notes the encapsulations it does not decode, where decoding stops', () => {
+    const gre = (flags: number, protocol: number, rest: Buffer) =>
+      Buffer.concat([u16(flags), u16(protocol), rest]);
+    const over = (proto: number, body: Buffer) =>
+      eth(0x0800, ipv4(proto, '192.168.1.1', '192.168.1.2', body));
+    const mplsLabel = hex('00064140'); // label 100, bottom of stack, TTL 64
+    const gtp = (type: number) =>
+      Buffer.concat([Buffer.from([0x30, type]), u16(inner.length), u32(0x1234), inner]);
+    const cases: [string, Buffer, number][] = [
+      ['GTP-U', over(17, udp(2152, 2152, gtp(0xff))), UNDECODED_GTPU],
+      [
+        'ERSPAN II',
+        over(47, gre(0x1000, 0x88be, Buffer.concat([u32(7), Buffer.alloc(8), eth(0x0800, inner)]))),
+        UNDECODED_ERSPAN,
+      ],
+      [
+        'ERSPAN III',
+        over(47, gre(0x1000, 0x22eb, Buffer.concat([u32(7), Buffer.alloc(12), eth(0x0800, inner)]))),
+        UNDECODED_ERSPAN,
+      ],
+      ['MPLS', eth(0x8847, Buffer.concat([mplsLabel, inner])), UNDECODED_MPLS],
+      ['MPLS in GRE', over(47, gre(0, 0x8847, Buffer.concat([mplsLabel, inner]))), UNDECODED_MPLS],
+      ['MPLS in UDP', over(17, udp(49152, 6635, Buffer.concat([mplsLabel, inner]))), UNDECODED_MPLS],
+      [
+        'PPP in GRE (PPTP)',
+        over(
+          47,
+          gre(0x3001, 0x880b, Buffer.concat([u16(inner.length + 4), u16(1), u32(1), hex('ff030021'), inner])),
+        ),
+        UNDECODED_PPP_GRE,
+      ],
+      ['GRE over UDP', over(17, udp(49152, 4754, gre(0, 0x0800, inner))), UNDECODED_GRE_UDP],
+      ['VN-Tag', eth(0x8926, Buffer.concat([hex('80010000'), u16(0x0800), inner])), UNDECODED_VNTAG],
+      // Decoded, or not an encapsulation.
+      ['GTP-U echo request', over(17, udp(2152, 2152, gtp(1))), 0],
+      ['DNS', over(17, udp(40000, 53, Buffer.alloc(30))), 0],
+      ['GRE', over(47, gre(0, 0x0800, inner)), 0],
+    ];
+    const stats = new DecodeStats();
+    for (const [name, frame, undecoded] of cases) {
+      const p = decode(1, frame);
+      stats.add(p);
+      expect([p.status, p.undecoded, UNDECODED_NAMES[p.undecoded]], name).toEqual([
+        STATUS_OK,
+        undecoded,
+        UNDECODED_NAMES[undecoded],
+      ]);
+    }
+    expect(Object.fromEntries(stats.undecoded)).toEqual({
+      'GTP-U': 1,
+      ERSPAN: 2,
+      MPLS: 3,
+      'PPP in GRE': 1,
+      'GRE over UDP': 1,
+      'VN-Tag': 1,
+    });
+    // The packet is reported as the header that carries the encapsulation.
+    const gtpu = decode(1, cases[0][1]);
+    expect([gtpu.protocol, gtpu.dstPort, gtpu.encapCount, ...ip(gtpu)]).toEqual([
+      17,
+      2152,
+      0,
+      '192.168.1.1',
+      '192.168.1.2',
+    ]);
+    expect(decode(1, cases[3][1]).ipVersion).toBe(0);
   });
 });
