@@ -14,8 +14,9 @@
  * (correlate) or an AsyncIterable of chunks (correlateAsync; fileSource(path) reads and decodes
  * a file with libs/capture + libs/decode; DecodeAdapter turns a DecodedPacket into the view).
  * A later IP fragment (no transport header) joins the flow of its datagram's first fragment in
- * the same capture (same source, destination, protocol and IP ID). Each source is read twice: a prefix (options.bootstrapPackets) for coarse clock offsets, then
- * everything, merged across captures in reference time. Memory holds one pairing window of
+ * the same capture (same source, destination, protocol and IP ID). Each source is read twice: a
+ * prefix (options.bootstrapPackets) for coarse clock offsets, then everything, merged across
+ * captures in reference time. Memory holds one pairing window of
  * packets (options.pairingWindowNs, 1 s) plus the flows still live: a flow is finished a few
  * seconds after it closes (TCP FIN both ways or RST), 10 s after an answered UDP/ICMP exchange,
  * or after a minute of silence; it is then built and handed to options.onFlow (or kept for
