@@ -12,6 +12,10 @@ interface Command {
 
 const commands: Record<string, Command> = {
   analyze: { summary: 'analyse captures offline and report', load: () => import('./commands/analyze.js') },
+  capture: {
+    summary: 'capture a Service at client, nodes and backends at once (kubectl debug), then analyse',
+    load: () => import('./commands/capture.js'),
+  },
   'export-flow': { summary: 'one flow as pcapng, all hops', load: () => import('./commands/export-flow.js') },
   keys: {
     summary: 'create, list and revoke API keys (server-side admin: talks to DATABASE_URL)',

@@ -37,6 +37,8 @@ export async function analyzeInputs(
       label,
       labelNamesNode: arg.role === 'node' && arg.label !== null,
       fileName: basename(arg.file),
+      node: arg.node ?? null,
+      pod: arg.pod ?? null,
       read: () => readDecodable(arg.file),
       sizeBytes: sizes[i],
     };

@@ -23,6 +23,9 @@ export interface CaptureArg {
   /** Given on the command line (`--capture role:label:FILE`), else derived from the file name. */
   label: string | null;
   file: string;
+  /** Where it was taken, when known (`natlens analyze --manifest`): a node name, a pod as namespace/name. */
+  node?: string | null;
+  pod?: string | null;
 }
 
 export interface InputArgs {

@@ -14,11 +14,12 @@ import {
 } from '#report';
 import { analyzeInputs } from '../analyze/analyze-inputs.js';
 import { CAPTURE_OPTIONS, CAPTURE_USAGE, inputArgs, parseOptions } from '../analyze/args.js';
+import { manifestInputs } from '../capture/manifest-inputs.js';
 import { Progress } from '../analyze/progress.js';
 import { FileOut } from '../analyze/text-out.js';
 import { UsageError } from '../usage-error.js';
 
-const USAGE = `usage: natlens analyze ${CAPTURE_USAGE} [--format txt|md|json] [--out FILE]`;
+const USAGE = `usage: natlens analyze ${CAPTURE_USAGE} [--manifest DIR] [--format txt|md|json] [--out FILE]`;
 
 const HELP = `${USAGE}
 
@@ -32,6 +33,8 @@ snapshots, diagnoses what went wrong and prints the report. Nothing leaves this 
                                label is its node name (--capture node:k8s-compute-01:node1.pcap)
   --snapshot FILE|DIR          kubectl JSON, iptables-save, nft, ipvsadm, ip addr/route/neigh, conntrack,
                                the kube-proxy ConfigMap; directories are read recursively
+  --manifest DIR               what \`natlens capture\` wrote: DIR/manifest.json's captures with their
+                               role, label, node and pod, and the snapshots in DIR/snapshot
   --format txt|md|json         report form (default txt); json is the stable contract of the API
   --out FILE                   write the report there instead of stdout
 
@@ -48,7 +51,12 @@ export async function run(argv: string[]): Promise<number> {
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   const { values, tokens } = parseOptions(
     argv,
-    { ...CAPTURE_OPTIONS, format: { type: 'string', default: 'txt' }, out: { type: 'string' } },
+    {
+      ...CAPTURE_OPTIONS,
+      manifest: { type: 'string' },
+      format: { type: 'string', default: 'txt' },
+      out: { type: 'string' },
+    },
     USAGE,
   );
   if (values.help) {
@@ -58,7 +66,9 @@ export async function run(argv: string[]): Promise<number> {
   const format = values.format as ReportFormat;
   if (!REPORT_FORMATS.includes(format))
     throw new UsageError(`--format must be one of ${REPORT_FORMATS.join(', ')}`);
-  const inputs = inputArgs(tokens, values, USAGE);
+  const inputs = values.manifest
+    ? await manifestInputs(values.manifest, tokens, values, USAGE)
+    : inputArgs(tokens, values, USAGE);
 
   const progress = new Progress();
   const out = new FileOut(values.out ?? null);
