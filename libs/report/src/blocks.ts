@@ -124,10 +124,23 @@ function captureBlocks(doc: ReportDocument): Block[] {
       o?.pairs ? String(o.pairs) : '',
     ];
   });
-  return [
+  const blocks: Block[] = [
     { kind: 'heading', level: 2, text: 'Captures and clock offsets' },
     { kind: 'table', header: ['capture', 'role', 'node', 'pod', 'packets', 'clock offset', 'pairs'], rows },
   ];
+  // Where decoding stopped: the analysis saw those packets by their outer header only, or not at all.
+  const notes = doc.analysis.captures.flatMap((c) => [
+    ...Object.entries(c.undecoded ?? {}).map(
+      ([name, n]) =>
+        `${c.label}: ${plural(n, 'packet')} in ${name}, not decoded: the analysis stopped at their outer header.`,
+    ),
+    ...Object.entries(c.unsupportedLinkTypes ?? {}).map(
+      ([type, n]) =>
+        `${c.label}: ${plural(n, 'packet')} on link type ${type}, which natlens does not decode.`,
+    ),
+  ]);
+  if (notes.length) blocks.push({ kind: 'list', title: 'Not decoded', items: notes });
+  return blocks;
 }
 
 function serviceBlocks(service: ReportService, flows: ReportFlow[], points: Points, limits: Limits): Block[] {

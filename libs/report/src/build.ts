@@ -45,6 +45,10 @@ export function reportDocument(
     node: c.node ?? null,
     pod: c.pod ?? null,
     packets: c.packets,
+    ...(c.undecoded && Object.keys(c.undecoded).length ? { undecoded: c.undecoded } : {}),
+    ...(c.unsupportedLinkTypes && Object.keys(c.unsupportedLinkTypes).length
+      ? { unsupportedLinkTypes: c.unsupportedLinkTypes }
+      : {}),
   }));
   return {
     analysis: { id: analysis.id, status: analysis.status, name: analysis.name ?? null, captures },

@@ -18,6 +18,10 @@ export interface ReportCaptureInput {
   node?: string | null;
   pod?: string | null;
   packets: number;
+  /** Packets in encapsulations natlens does not decode, by name (correlate's CaptureSummary). */
+  undecoded?: Record<string, number> | null;
+  /** Packets on interfaces whose link type natlens does not decode, by link type. */
+  unsupportedLinkTypes?: Record<string, number> | null;
 }
 
 export interface ReportAnalysisInput {
@@ -134,6 +138,10 @@ export interface ReportCapture {
   node: string | null;
   pod: string | null;
   packets: number;
+  /** Present when some packets were in an encapsulation natlens stops at (`{ "GTP-U": 412 }`). */
+  undecoded?: Record<string, number>;
+  /** Present when some packets were on a link type natlens does not decode (`{ "274": 18 }`). */
+  unsupportedLinkTypes?: Record<string, number>;
 }
 
 export interface ReportClockOffset {

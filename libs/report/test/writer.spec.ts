@@ -68,6 +68,27 @@ describe('ReportWriter: single-node/diagnostics', () => {
     },
   );
 
+  it('says where decoding stopped: encapsulations and link types natlens does not decode', () => {
+    const [first, ...rest] = input.analysis.captures;
+    const noted = {
+      ...input,
+      analysis: {
+        ...input.analysis,
+        captures: [{ ...first, undecoded: { 'GTP-U': 412 }, unsupportedLinkTypes: { 274: 18 } }, ...rest],
+      },
+    };
+    const txt = written(noted, 'txt', whole.flows);
+    expect(txt).toContain(`${first.label ?? first.id}: 412 packets in GTP-U, not decoded`);
+    expect(txt).toContain(`${first.label ?? first.id}: 18 packets on link type 274, which natlens does not decode`);
+    const doc = JSON.parse(written(noted, 'json', whole.flows)) as ReportDocument;
+    expect(doc.analysis.captures[0]).toMatchObject({
+      undecoded: { 'GTP-U': 412 },
+      unsupportedLinkTypes: { 274: 18 },
+    });
+    expect(doc.analysis.captures[1]).not.toHaveProperty('undecoded');
+    expect(written(input, 'txt', whole.flows)).not.toContain('Not decoded');
+  });
+
   it('keeps the path order a streamed flow arrives with', () => {
     const flow = input.correlation.flows.find((f) => f.perspectives.length > 2)!;
     const reordered = { ...flow, perspectives: [...flow.perspectives].reverse() };

@@ -12,6 +12,7 @@ import {
   type ReportFormat,
   type TextOut,
 } from '#report';
+import type { CaptureSummary } from '#correlate';
 import { CapturesRepository, ResultsRepository, type ResultsFlow } from '#persistence';
 import { AnalysesService } from './analyses.service.js';
 
@@ -54,10 +55,12 @@ export class ReportService {
     ]);
     const summary = (analysis.summary ?? {}) as {
       clockOffsets?: ClockOffsetInput[];
+      captures?: Pick<CaptureSummary, 'capture' | 'undecoded' | 'unsupportedLinkTypes'>[];
       points?: { id: string; label?: string | null; node?: string | null; pod?: string | null }[];
     };
     // Where each capture was taken as the analysis resolved it; the upload's own words otherwise.
     const points = new Map((summary.points ?? []).map((p) => [p.id, p]));
+    const seen = new Map((summary.captures ?? []).map((c) => [c.capture, c]));
     const input: ReportAnalysisInput = {
       id: analysis.id,
       status: analysis.status,
@@ -69,6 +72,8 @@ export class ReportService {
         node: points.get(c.id)?.node ?? c.node,
         pod: points.get(c.id)?.pod ?? (c.podName ? `${c.podNamespace}/${c.podName}` : null),
         packets: c.packetCount ?? 0,
+        undecoded: seen.get(c.id)?.undecoded ?? null,
+        unsupportedLinkTypes: seen.get(c.id)?.unsupportedLinkTypes ?? null,
       })),
     };
     return {
