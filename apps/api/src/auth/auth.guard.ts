@@ -144,7 +144,8 @@ export class AuthGuard implements CanActivate {
         'since it was made. Copy the whole link again, or ask whoever shared it for a new one',
       ]);
     const { grant } = check;
-    if (!this.reflector.getAllAndOverride<boolean>(SHARE_KEY, targets))
+    const needed = this.reflector.getAllAndOverride<ApiKeyRole>(ROLE_KEY, targets) ?? 'read';
+    if (!this.reflector.getAllAndOverride<boolean>(SHARE_KEY, targets) || needed !== 'read')
       throw refusal(context, 403, 'FORBIDDEN', [
         `a share link only reads analysis ${grant.analysisId}; this needs an API key`,
       ]);
