@@ -8,6 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, issueKey } from './support/projects.js';
+import { createStack, type Stack } from './support/stack.js';
 import {
   buildNetnsCluster,
   canBuildNetnsCluster,
@@ -104,10 +106,14 @@ async function waitNoLeftovers(cluster: NetnsCluster): Promise<string[]> {
   return left;
 }
 
-function checkReport(cluster: NetnsCluster, dir: string, backends = cluster.backends): void {
+function checkReport(
+  cluster: NetnsCluster,
+  dir: string,
+  backends = cluster.backends,
+  report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report,
+): void {
   const answered = answers(dir);
   expect(answered.size).toBe(REQUESTS);
-  const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
   for (const [port, pod] of answered) {
     const flow = report.flows.find(
       (f) => f.client === `${cluster.client.ip}:${port}` && f.service === `${cluster.vip}:80`,
@@ -139,8 +145,9 @@ function checkReport(cluster: NetnsCluster, dir: string, backends = cluster.back
     expect(readFileSync(join(dir, 'snapshot', node.name, 'iptables-save.txt'), 'utf8')).toContain(
       'KUBE-SERVICES',
     );
+    // The client's node DNATs the ClusterIP; another node sees the connections after the DNAT.
     expect(readFileSync(join(dir, 'snapshot', node.name, 'conntrack-L-extended.txt'), 'utf8')).toContain(
-      cluster.vip,
+      node.name === cluster.client.node ? `dst=${cluster.vip}` : `src=${cluster.client.ip}`,
     );
   }
   const list = JSON.parse(
@@ -230,4 +237,104 @@ describe.skipIf(!usable)('natlens capture on one node (network namespaces, kubec
     checkReport(cluster, dir, cluster.backends.slice(0, 2));
     expect(await waitNoLeftovers(cluster)).toEqual([]);
   }, 180_000);
+});
+
+describe.skipIf(!usable)('natlens capture on two nodes (flannel-style VXLAN between them)', () => {
+  let cluster: NetnsCluster;
+  beforeAll(() => {
+    cluster = buildNetnsCluster(2);
+  }, 120_000);
+  afterAll(() => cluster?.dispose());
+
+  it('captures both nodes and finds the cross-node connections', async () => {
+    const dir = outDir();
+    const res = await natlens(
+      [
+        'capture',
+        '--kubectl',
+        STANDIN,
+        '--namespace',
+        cluster.namespace,
+        '--client',
+        cluster.client.name,
+        '--service',
+        'nginx',
+        '--run',
+        curls(cluster),
+        '--grace',
+        '1s',
+        '--out',
+        dir,
+        '--analyze',
+      ],
+      { NATLENS_STANDIN_DIR: cluster.standinDir },
+    );
+    expect(res.code, res.stderr).toBe(0);
+    checkReport(cluster, dir);
+    const remote = cluster.backends.filter((b) => b.node !== cluster.client.node).map((b) => b.name);
+    expect(remote.length).toBeGreaterThan(0);
+    expect([...answers(dir).values()].some((pod) => remote.includes(pod))).toBe(true);
+    expect(await waitNoLeftovers(cluster)).toEqual([]);
+  }, 180_000);
+});
+
+describe.skipIf(!usable)('natlens capture --upload to a real api and worker', () => {
+  let cluster: NetnsCluster;
+  let stack: Stack;
+  let key: string;
+  let apiUrl: string;
+  beforeAll(async () => {
+    cluster = buildNetnsCluster(1);
+    stack = await createStack();
+    key = (await issueKey(stack.databaseUrl, 'capture', 'write')).key;
+    apiUrl = (await stack.startApi()).url;
+    await stack.startWorker();
+  }, 180_000);
+  afterAll(async () => {
+    cluster?.dispose();
+    await stack?.dispose();
+  });
+
+  it('uploads every capture point and snapshot and the analysis finds the same', async () => {
+    const dir = outDir();
+    const res = await natlens(
+      [
+        'capture',
+        '--kubectl',
+        STANDIN,
+        '--namespace',
+        cluster.namespace,
+        '--client',
+        cluster.client.name,
+        '--service',
+        'nginx',
+        '--run',
+        curls(cluster),
+        '--grace',
+        '1s',
+        '--out',
+        dir,
+        '--upload',
+      ],
+      { NATLENS_STANDIN_DIR: cluster.standinDir, NATLENS_URL: apiUrl, NATLENS_TOKEN: key },
+    );
+    expect(res.code, res.stderr).toBe(0);
+    const [id, link] = res.stdout.trim().split('\n');
+    expect(link).toBe(`${apiUrl}/v1/analyses/${id}/report?format=txt`);
+    let status = '';
+    for (let i = 0; i < 240 && !['SUCCEEDED', 'FAILED'].includes(status); i++) {
+      if (i) await new Promise((r) => setTimeout(r, 500));
+      status = (
+        (await (await fetch(`${apiUrl}/v1/analyses/${id}`, { headers: bearer(key) })).json()) as {
+          status: string;
+        }
+      ).status;
+    }
+    expect(status).toBe('SUCCEEDED');
+    const report = (await (
+      await fetch(`${apiUrl}/v1/analyses/${id}/report?format=json`, { headers: bearer(key) })
+    ).json()) as Report;
+    checkReport(cluster, dir, cluster.backends, report);
+    expect(await waitNoLeftovers(cluster)).toEqual([]);
+  }, 240_000);
 });
