@@ -80,13 +80,18 @@ export async function run(argv: string[]): Promise<number> {
       flow: (f) => writer.flow(orderedReportFlow(f)),
       finish: async (result) => {
         progress.update('writing the report', null);
-        const packets = new Map(result.captures.map((c) => [c.capture, c.packets]));
+        const seen = new Map(result.captures.map((c) => [c.capture, c]));
         doc = writer.end(
           {
             id: 'offline',
             status: 'SUCCEEDED',
             name: `offline analysis of ${result.points.map((p) => p.label).join(', ')}`,
-            captures: result.points.map((p) => ({ ...p, packets: packets.get(p.id) ?? 0 })),
+            captures: result.points.map((p) => ({
+              ...p,
+              packets: seen.get(p.id)?.packets ?? 0,
+              undecoded: seen.get(p.id)?.undecoded ?? null,
+              unsupportedLinkTypes: seen.get(p.id)?.unsupportedLinkTypes ?? null,
+            })),
           },
           result.clockOffsets,
           result.findings,
