@@ -352,7 +352,7 @@ export function renderLadder(ladder, title) {
   const n = Math.max(ladder.lanes.length, 1);
   const GUTTER = 86;
   const LANE = Math.max(112, Math.min(190, Math.floor((1190 - GUTTER - 48 - 400) / n)));
-  const DETAIL = Math.max(320, 1190 - GUTTER - n * LANE - 48);
+  const DETAIL = Math.max(270, 1190 - GUTTER - n * LANE - 48);
   const HEAD = 96;
   const ROW = 26;
   const GAP = 18;
@@ -541,7 +541,7 @@ export function renderLadder(ladder, title) {
         const text = full
           ? `${e.translation.text} · ${duration(e.latency)}`
           : `${e.translation.kind.replace('DNAT_SNAT', 'masq')} ${duration(e.latency)}`;
-        const w = text.length * 6.3 + 10;
+        const w = text.length * 6.9 + 10;
         const mx = (x1 + x2) / 2;
         const my = (y1 + ey) / 2 + 4;
         const left = Math.min(Math.max(mx - w / 2, GUTTER + 2), width - w - 2);
@@ -571,7 +571,7 @@ export function renderLadder(ladder, title) {
         'text',
         { x: RIGHT, y: ey + 4, class: `detail ${cls}` },
         svg('title', {}, tooltip),
-        clip(detail, Math.floor((DETAIL - 16) / 6.6)),
+        clip(detail, Math.floor((DETAIL - 8) / 6.05)),
       ),
     );
     if (e.packet.lost && e.hop === e.packet.sightings.length - 1) {
