@@ -218,6 +218,45 @@ describe.skipIf(!usable)('natlens capture on one node (network namespaces, kubec
     expect(await waitNoLeftovers(cluster)).toEqual([]);
   }, 180_000);
 
+  it('stops and keeps every capture on Ctrl-C, leaving nothing running', async () => {
+    const dir = outDir();
+    const args = [
+      'capture',
+      '--kubectl',
+      STANDIN,
+      '--namespace',
+      cluster.namespace,
+      '--client',
+      cluster.client.name,
+    ];
+    const child = spawn(
+      process.execPath,
+      [CLI, ...args, '--service', 'nginx', '--duration', '120s', '--out', dir],
+      {
+        env: { ...process.env, NATLENS_STANDIN_DIR: cluster.standinDir },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let stderr = '';
+    const listening = new Promise<void>((resolve) =>
+      child.stderr.setEncoding('utf8').on('data', (t: string) => {
+        stderr += t;
+        if (stderr.includes('captures listening')) resolve();
+      }),
+    );
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await listening;
+    const t0 = Date.now();
+    child.kill('SIGINT');
+    expect(await closed, stderr).toBe(130);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
+      captures: ManifestCapture[];
+    };
+    expect(manifest.captures.map((c) => c.status)).toEqual(Array(5).fill('captured'));
+    expect(await waitNoLeftovers(cluster)).toEqual([]);
+  }, 180_000);
+
   it('names a capture point that cannot start and still captures at the others', async () => {
     const dir = outDir();
     const failing = cluster.backends[2];
