@@ -5,6 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { KubectlError } from '../capture/kubectl.js';
 import { Progress } from '../capture/progress.js';
 import { CaptureSession } from '../capture/session.js';
 import { uploadManifest } from '../capture/upload.js';
@@ -117,6 +118,11 @@ export async function run(argv: string[]): Promise<number> {
   let result;
   try {
     result = await session.run();
+  } catch (error) {
+    // kubectl could not read the cluster: its own words, not an internal error.
+    if (!(error instanceof KubectlError)) throw error;
+    progress.log(error.message);
+    return 1;
   } finally {
     session.killAll();
     process.off('SIGINT', onSignal);
