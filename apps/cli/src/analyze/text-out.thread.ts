@@ -1,6 +1,6 @@
 // FileOut's writer thread: writes each chunk it is sent, then counts it off the shared pending
-// total (waking the analysis if it waits); on `close` renames FILE.part to FILE and says how it went.
-import { closeSync, renameSync, rmSync, writeSync } from 'node:fs';
+// total (waking the analysis if it waits); on `close` says how it went.
+import { writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { reason } from './errno.js';
 
@@ -35,7 +35,7 @@ function writeAll(text: string): void {
   }
 }
 
-parentPort!.on('message', (m: string | { close: string | null }) => {
+parentPort!.on('message', (m: string | { close: true }) => {
   if (typeof m === 'string') {
     if (error === null && !gone)
       try {
@@ -47,15 +47,7 @@ parentPort!.on('message', (m: string | { close: string | null }) => {
     Atomics.notify(state, 0);
     return;
   }
-  if (error === null && path !== null)
-    try {
-      closeSync(fd);
-      // Replacing an existing file by rename makes ext4 flush the new one first: remove it before.
-      rmSync(m.close!, { force: true });
-      renameSync(path, m.close!);
-    } catch (e) {
-      fail(e);
-    }
+  // The descriptor is the main thread's: it closes it and renames the file once told all is written.
   parentPort!.postMessage({ error });
   parentPort!.close();
 });

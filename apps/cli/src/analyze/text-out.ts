@@ -2,7 +2,7 @@
 // about 1 MiB to a writer thread, which encodes and writes them while the analysis goes on (the
 // two cores share the work); past 64 MiB not yet written, the analysis waits, so no queue grows
 // without bound. An output to a file goes to FILE.part and takes its name once complete.
-import { openSync, rmSync, statSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { TextOut } from '#report';
 import { UsageError } from '../usage-error.js';
@@ -18,6 +18,7 @@ export class FileOut implements TextOut {
   private parts: string[] = [];
   private size = 0;
   private readonly part: string | null;
+  private fd = 1;
   private readonly state = new Int32Array(new SharedArrayBuffer(8));
   private readonly worker: Worker;
   private readonly done: Promise<string | null>;
@@ -28,6 +29,7 @@ export class FileOut implements TextOut {
     let fd = 1;
     try {
       if (path !== null) fd = openSync(this.part ?? path, 'w');
+      this.fd = fd;
     } catch (error) {
       throw new UsageError(`${path}: cannot write the report (${reason(error)})`);
     }
@@ -52,8 +54,17 @@ export class FileOut implements TextOut {
   /** Writes what is left and, for a file, gives it its name. */
   async close(): Promise<void> {
     this.flush();
-    this.worker.postMessage({ close: this.part === null ? null : this.path });
-    const error = await this.done;
+    this.worker.postMessage({ close: true });
+    let error = await this.done;
+    if (error === null && this.part !== null)
+      try {
+        closeSync(this.fd);
+        // Replacing an existing file by rename makes ext4 flush the new one first: remove it before.
+        rmSync(this.path!, { force: true });
+        renameSync(this.part, this.path!);
+      } catch (e) {
+        error = reason(e);
+      }
     if (error !== null)
       throw new UsageError(`${this.path ?? 'standard output'}: cannot write the report (${error})`);
   }
@@ -61,7 +72,13 @@ export class FileOut implements TextOut {
   /** After a failure: no half-written report left behind under either name. */
   async abandon(): Promise<void> {
     await this.worker.terminate();
-    if (this.part !== null) rmSync(this.part, { force: true });
+    if (this.part === null) return;
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already closed
+    }
+    rmSync(this.part, { force: true });
   }
 
   private flush(): void {
