@@ -79,7 +79,9 @@ describe('ReportWriter: single-node/diagnostics', () => {
     };
     const txt = written(noted, 'txt', whole.flows);
     expect(txt).toContain(`${first.label ?? first.id}: 412 packets in GTP-U, not decoded`);
-    expect(txt).toContain(`${first.label ?? first.id}: 18 packets on link type 274, which natlens does not decode`);
+    expect(txt).toContain(
+      `${first.label ?? first.id}: 18 packets on link type 274, which natlens does not decode`,
+    );
     const doc = JSON.parse(written(noted, 'json', whole.flows)) as ReportDocument;
     expect(doc.analysis.captures[0]).toMatchObject({
       undecoded: { 'GTP-U': 412 },
