@@ -40,12 +40,12 @@ interface ServiceTotals {
   serviceName: string | null;
   addresses: Set<string>;
   flowCount: number;
-  /** The earliest flows' first packet and id (trimmed in bulk to MAX_SERVICE_FLOW_IDS). */
-  flowIds: { firstNs: string; id: string }[];
+  /** The earliest flows' first packet and id. */
+  flowIds: Earliest<{ firstNs: string; id: string }>;
   backends: Map<string | null, BackendShare>;
   translations: Map<string, TranslationGroup>;
-  troubled: ReportFlow[];
-  healthy: ReportFlow[];
+  troubled: Earliest<ReportFlow>;
+  healthy: Earliest<ReportFlow>;
 }
 
 export class ReportAccumulator {
@@ -78,8 +78,7 @@ export class ReportAccumulator {
     const s = this.service(f);
     s.flowCount++;
     s.addresses.add(f.service);
-    s.flowIds.push({ firstNs: f.firstNs ?? '', id: f.id });
-    if (s.flowIds.length >= 2 * MAX_SERVICE_FLOW_IDS) trimIds(s.flowIds);
+    if (s.flowIds.wants(f)) s.flowIds.add({ firstNs: f.firstNs ?? '', id: f.id });
     let b = s.backends.get(f.backend);
     if (!b) {
       b = { backend: f.backend, backendPod: f.backendPod, connections: 0, share: 0, states: {} };
@@ -119,7 +118,7 @@ export class ReportAccumulator {
       }
       sample(g, Number(t.latencyNs));
     });
-    keepEarliest(HEALTHY.has(f.state) ? s.healthy : s.troubled, f, this.keep);
+    (HEALTHY.has(f.state) ? s.healthy : s.troubled).add(f);
   }
 
   /** Flows counted so far. */
@@ -151,7 +150,7 @@ export class ReportAccumulator {
         serviceName: s.serviceName,
         addresses: [...s.addresses].sort(),
         flowCount: s.flowCount,
-        flows: trimIds(s.flowIds).map((x) => x.id),
+        flows: s.flowIds.values().map((x) => x.id),
         backends: shares(s),
         translations: summaries(s),
       }));
@@ -161,7 +160,7 @@ export class ReportAccumulator {
   keptFlows(key: string): ReportFlow[] {
     const s = this.byService.get(key);
     if (!s) return [];
-    return [...s.troubled, ...s.healthy].sort(byTime);
+    return [...s.troubled.values(), ...s.healthy.values()].sort(byTime);
   }
 
   private service(f: ReportFlow): ServiceTotals {
@@ -173,11 +172,11 @@ export class ReportAccumulator {
         serviceName: f.serviceName,
         addresses: new Set(),
         flowCount: 0,
-        flowIds: [],
+        flowIds: new Earliest(MAX_SERVICE_FLOW_IDS),
         backends: new Map(),
         translations: new Map(),
-        troubled: [],
-        healthy: [],
+        troubled: new Earliest(this.keep),
+        healthy: new Earliest(this.keep),
       };
       this.byService.set(key, s);
     }
@@ -192,30 +191,58 @@ export function sortedCounts(record: Record<string, number>): Record<string, num
   );
 }
 
-/** The earliest MAX_SERVICE_FLOW_IDS, in time order. */
-function trimIds(ids: { firstNs: string; id: string }[]): { firstNs: string; id: string }[] {
-  ids.sort((a, b) => (earlier(a, b) ? -1 : earlier(b, a) ? 1 : 0));
-  if (ids.length > MAX_SERVICE_FLOW_IDS) ids.length = MAX_SERVICE_FLOW_IDS;
-  return ids;
-}
-
 function bump(record: Record<string, number>, key: string): void {
   record[key] = (record[key] ?? 0) + 1;
 }
 
 /** Time order of the report: first packet, then id. */
 export function byTime(a: ReportFlow, b: ReportFlow): number {
+  return compare(a, b);
+}
+
+/**
+ * The `max` earliest items (by first packet, then id), in time order. Trimmed in bulk, and past
+ * the first trim an item later than the last one kept is not even stored: flows mostly arrive in
+ * time order, so keeping the earliest costs a comparison per flow.
+ */
+class Earliest<T extends { firstNs: string | null; id: string }> {
+  private items: T[] = [];
+  private cutoff: T | null = null;
+
+  constructor(private readonly max: number) {}
+
+  wants(x: { firstNs: string | null; id: string }): boolean {
+    return this.cutoff === null || compare(x, this.cutoff) < 0;
+  }
+
+  add(x: T): void {
+    if (!this.wants(x)) return;
+    this.items.push(x);
+    if (this.items.length >= 2 * this.max) this.trim();
+  }
+
+  values(): T[] {
+    this.trim();
+    return this.items;
+  }
+
+  private trim(): void {
+    this.items.sort(compare);
+    if (this.items.length > this.max) {
+      this.items.length = this.max;
+      this.cutoff = this.items[this.max - 1]!;
+    }
+  }
+}
+
+/** By first packet (decimal ns: shorter is earlier), then id. */
+function compare(
+  a: { firstNs: string | null; id: string },
+  b: { firstNs: string | null; id: string },
+): number {
   const x = a.firstNs ?? '';
   const y = b.firstNs ?? '';
   return x.length - y.length || (x < y ? -1 : x > y ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-}
-
-/** Keeps the `max` earliest flows of `list` (trimmed in bulk, so adding stays cheap). */
-function keepEarliest(list: ReportFlow[], f: ReportFlow, max: number): void {
-  list.push(f);
-  if (list.length < 2 * max) return;
-  list.sort(byTime);
-  list.length = max;
 }
 
 /** Reservoir sampling with a fixed-seed generator: the same flows give the same median. */

@@ -35,15 +35,16 @@ function writeAll(text: string): void {
   }
 }
 
-parentPort!.on('message', (m: string | { close: true }) => {
-  if (typeof m === 'string') {
+parentPort!.on('message', (m: string[] | { close: true }) => {
+  if (Array.isArray(m)) {
+    const text = m.join('');
     if (error === null && !gone)
       try {
-        writeAll(m);
+        writeAll(text);
       } catch (e) {
         fail(e);
       }
-    Atomics.sub(state, 0, m.length);
+    Atomics.sub(state, 0, text.length);
     Atomics.notify(state, 0);
     return;
   }

@@ -84,11 +84,11 @@ export class FileOut implements TextOut {
   private flush(): void {
     if (!this.parts.length) return;
     if (Atomics.load(this.state, FAILED)) return;
-    const text = this.parts.join('');
+    // The chunks as they are: joining them is the writer thread's work, not the analysis'.
+    Atomics.add(this.state, PENDING, this.size);
+    this.worker.postMessage(this.parts);
     this.parts = [];
     this.size = 0;
-    Atomics.add(this.state, PENDING, text.length);
-    this.worker.postMessage(text);
     while (Atomics.load(this.state, PENDING) > MAX_PENDING && !Atomics.load(this.state, FAILED))
       Atomics.wait(this.state, PENDING, Atomics.load(this.state, PENDING), 50);
   }
