@@ -9,7 +9,7 @@ import { UsageError } from '../usage-error.js';
 import { reason } from './errno.js';
 
 const CHUNK = 1 << 20;
-const MAX_PENDING = 64 << 20;
+const MAX_PENDING = 16 << 20;
 /** Shared with the writer thread: [0] chars queued and not yet written, [1] 1 once it failed. */
 const PENDING = 0;
 const FAILED = 1;
@@ -36,6 +36,8 @@ export class FileOut implements TextOut {
     // A file descriptor belongs to the process: the thread writes to the one opened here.
     this.worker = new Worker(new URL('./text-out.thread.js', import.meta.url), {
       workerData: { fd, path: this.part, state: this.state },
+      // It holds at most MAX_PENDING of text: a small young generation keeps its memory small too.
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
     // The thread's last word: null when everything was written, else why not.
     this.done = new Promise((resolve) => {
