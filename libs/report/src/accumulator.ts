@@ -111,7 +111,7 @@ export class ReportAccumulator {
           at: { ...at, index },
         };
         s.translations.set(key, g);
-      } else if (earlier(at, g.at)) g.at = { ...at, index };
+      } else if (compare(at, g.at) < 0) g.at = { ...at, index };
       if (!counted.includes(key)) {
         g.flows++;
         counted.push(key);
@@ -156,11 +156,15 @@ export class ReportAccumulator {
       }));
   }
 
-  /** The flows kept for a service's tables, in time order: those with problems, then the earliest. */
-  keptFlows(key: string): ReportFlow[] {
-    const s = this.byService.get(key);
-    if (!s) return [];
-    return [...s.troubled.values(), ...s.healthy.values()].sort(byTime);
+  /**
+   * The flows kept for a service's tables (every service's without a key), in time order: those
+   * with problems, then the earliest.
+   */
+  keptFlows(key?: string): ReportFlow[] {
+    const services = key === undefined ? [...this.byService.values()] : [this.byService.get(key)];
+    return services
+      .flatMap((s) => (s ? [...s.troubled.values(), ...s.healthy.values()] : []))
+      .sort(byTime);
   }
 
   private service(f: ReportFlow): ServiceTotals {
@@ -272,19 +276,13 @@ function shares(s: ServiceTotals): BackendShare[] {
   );
 }
 
-function earlier(a: { firstNs: string; id: string }, b: { firstNs: string; id: string }): boolean {
-  return (
-    (a.firstNs.length - b.firstNs.length ||
-      (a.firstNs < b.firstNs ? -1 : a.firstNs > b.firstNs ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) < 0
-  );
-}
-
 /** Request first; then as first seen in time order (whatever order the flows came in). */
 function summaries(s: ServiceTotals): TranslationSummary[] {
   const requestFirst = [...s.translations.values()].sort(
     (a, b) =>
       Number(a.summary.direction === 'reply') - Number(b.summary.direction === 'reply') ||
-      (earlier(a.at, b.at) ? -1 : earlier(b.at, a.at) ? 1 : a.at.index - b.at.index),
+      compare(a.at, b.at) ||
+      a.at.index - b.at.index,
   );
   return requestFirst.map(({ summary, latencies, flows }) => {
     const sorted = Float64Array.from(latencies).sort();

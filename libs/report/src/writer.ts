@@ -64,7 +64,7 @@ export class ReportWriter {
       this.out.write(`${members.join(',\n')}\n}\n`);
       return doc;
     }
-    const kept = this.totals.services().flatMap((s) => this.totals.keptFlows(s.key));
+    const kept = this.totals.keptFlows();
     const doc = reportDocument(analysis, clockOffsets, this.totals, findings, kept);
     this.out.write(renderReport(doc, this.format, this.options));
     const { flows: _flows, ...rest } = doc;
