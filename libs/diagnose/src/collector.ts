@@ -3,10 +3,11 @@
 // or one through a frontend the snapshots flag). At the end the rules run over the kept flows and
 // the totals, so a million healthy connections cost their counts, not their flows.
 import type { CorrelationResult, Flow } from '#correlate';
-import { RuleContext } from './context.js';
+import { ipOf, RuleContext } from './context.js';
 import { sortFindings } from './diagnose.js';
-import { ipOf } from './context.js';
+import { isDns } from './rules/dns-timeout.js';
 import { RULES } from './rules/index.js';
+import { untranslatedReplies } from './rules/reply-not-unnated.js';
 import type { DiagnoseInput, Finding } from './types.js';
 
 /** Flows kept whole as evidence per tier by default; past it, flows are counted in `notKept`. */
@@ -61,18 +62,9 @@ export class DiagnoseCollector {
 
   /** Could a rule about healthy-looking flows cite this one? (Rules filter again.) */
   private cited(f: Flow): boolean {
-    const captures = new Set<string>();
-    for (const p of f.perspectives) {
-      captures.add(p.capture);
-      // A reply reaching the client from an address other than the one it called.
-      if (
-        p.direction === 'reply' &&
-        p.dst === f.client &&
-        p.src !== f.service &&
-        this.ctx.role(p.capture) === 'client'
-      )
-        return true;
-    }
+    // A reply reaching the client from an address other than the one it called.
+    if (untranslatedReplies(this.ctx, f).length > 0) return true;
+    const captures = new Set(f.perspectives.map((p) => p.capture));
     // Seen at one client or backend capture only, while other captures ran (unpaired traffic).
     if (this.multiCapture && captures.size === 1) {
       const role = this.ctx.role([...captures][0]!);
@@ -86,8 +78,7 @@ export class DiagnoseCollector {
 
   /** A DNS exchange that may have lost an answer. */
   private dns(f: Flow): boolean {
-    const ports = [f.service, f.backend].map((e) => Number(e?.slice(e.lastIndexOf(':') + 1)));
-    if (!ports.some((p) => this.ctx.options.dnsPorts.includes(p))) return false;
+    if (!isDns(this.ctx, f)) return false;
     const requests = f.perspectives.filter((p) => p.direction === 'request').map((p) => p.packets);
     const replies = f.perspectives.filter((p) => p.direction === 'reply').map((p) => p.packets);
     return replies.length === 0 || Math.max(...requests, 0) > Math.min(...replies);

@@ -39,7 +39,8 @@ export const dnsTimeout: Rule = {
   },
 };
 
-function isDns(ctx: RuleContext, flow: Flow): boolean {
+/** To or from a DNS port (options.dnsPorts). */
+export function isDns(ctx: RuleContext, flow: Flow): boolean {
   const ports = [endpoint(flow.service)?.port, endpoint(flow.backend)?.port];
   return ports.some((p) => p !== undefined && ctx.options.dnsPorts.includes(p));
 }
