@@ -74,8 +74,6 @@ export async function runAnalysis(input: AnalysisInput): Promise<AnalysisResult>
     addressBook,
     dataplane,
     correlation,
-    clockOffsets: correlation.clockOffsets,
-    captures: correlation.captures,
     warnings,
     findings,
     flowsNotKept: collector.notKept,

@@ -5,9 +5,7 @@ import type { RecordBatch } from '#capture';
 import type { AddressBook, DataplaneModel, ParsedSnapshot } from '#cluster';
 import type {
   CaptureRole,
-  CaptureSummary,
   CapturePoint,
-  ClockOffset,
   CorrelationResult,
   Flow,
 } from '#correlate';
@@ -57,7 +55,7 @@ export interface AnalysisOptions {
   onProgress?: (stage: AnalysisStage, fraction: number | null, detail?: string) => void;
   /** A capture's problem that did not stop the analysis (a record cut off at the end). */
   warn?: (capture: AnalysisCapture, message: string) => void;
-  /** Full flows the diagnosis keeps as evidence (default 10 000); the rest are counted. */
+  /** Full flows the diagnosis keeps as evidence per tier (default 5,000); the rest are counted. */
   maxNotableFlows?: number;
 }
 
@@ -67,8 +65,6 @@ export interface AnalysisResult {
   dataplane: DataplaneModel;
   /** Correlation's summary (its flows went to the sink). */
   correlation: Omit<CorrelationResult, 'flows'>;
-  clockOffsets: ClockOffset[];
-  captures: CaptureSummary[];
   /** Per capture id: warnings such as a cut-off last record. */
   warnings: Record<string, string[]>;
   findings: Finding[];

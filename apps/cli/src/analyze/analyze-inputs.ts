@@ -43,19 +43,11 @@ export async function analyzeInputs(
       sizeBytes: sizes[i],
     };
   });
-  let points: CapturePoint[] = [];
   try {
     const result = await runAnalysis({
       captures,
       snapshots,
-      sink: {
-        start: (resolved) => {
-          points = resolved;
-          return sink.start?.(resolved);
-        },
-        flow: (f) => sink.flow(f),
-        finish: (r) => sink.finish(r),
-      },
+      sink,
       options: {
         maxSightingsPerPerspective: options.maxSightingsPerPerspective,
         warn: (_capture, message) => progress.warn(message),
@@ -63,7 +55,7 @@ export async function analyzeInputs(
           progress.update(stage === 'correlating' ? 'reading captures' : stage, fraction, detail ?? ''),
       },
     });
-    return { captures: inputs.captures.map((arg, i) => ({ arg, point: points[i] })), result };
+    return { captures: inputs.captures.map((arg, i) => ({ arg, point: result.points[i] })), result };
   } catch (error) {
     // A capture that is not what it claims to be is bad input (exit 2), named with its offset.
     if (error instanceof CaptureFormatError) throw new UsageError(error.message);

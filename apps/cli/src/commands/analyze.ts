@@ -80,7 +80,7 @@ export async function run(argv: string[]): Promise<number> {
       flow: (f) => writer.flow(orderedReportFlow(f)),
       finish: async (result) => {
         progress.update('writing the report', null);
-        const seen = new Map(result.captures.map((c) => [c.capture, c]));
+        const seen = new Map(result.correlation.captures.map((c) => [c.capture, c]));
         doc = writer.end(
           {
             id: 'offline',
@@ -93,7 +93,7 @@ export async function run(argv: string[]): Promise<number> {
               unsupportedLinkTypes: seen.get(p.id)?.unsupportedLinkTypes ?? null,
             })),
           },
-          result.clockOffsets,
+          result.correlation.clockOffsets,
           result.findings,
         );
         progress.clear();

@@ -62,7 +62,7 @@ export async function run(argv: string[]): Promise<number> {
       );
     }
     const flow = exact ?? matches[0];
-    const correlation = result;
+    const { correlation } = result;
     progress.update('extracting packets', null);
     const offsets = new Map(correlation.clockOffsets.map((o) => [o.capture, BigInt(o.offsetNs)]));
     const { interfaces, packets } = await flowPackets(flow, captures, offsets, (m) => progress.warn(m));

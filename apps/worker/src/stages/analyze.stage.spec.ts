@@ -70,7 +70,7 @@ describe('analyze stage: stored captures as the runner input', () => {
       sink: { flow: () => undefined, finish: () => undefined },
       options: { onProgress: (stage, fraction) => stage === 'correlating' && seen.push(fraction ?? -1) },
     });
-    expect(result.captures[0].packets).toBe(10_000);
+    expect(result.correlation.captures[0].packets).toBe(10_000);
     expect(result.flowCount).toBe(5_000);
     return seen;
   }
