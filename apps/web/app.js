@@ -3,7 +3,7 @@
 // a flow (ladder diagram, perspectives, translations, findings, pcapng, Mermaid). Client-side
 // routing with the history API; the api answers index.html for every page path.
 import { ApiError, apiKey, download, gql, share, signIn, signOut, upload, useShare } from './api.js';
-import { buildLadder, duration, mermaid, renderLadder } from './ladder.js';
+import { buildLadder, duration, mermaid, renderLadder, svg } from './ladder.js';
 
 const main = document.getElementById('main');
 const status = document.getElementById('status');
@@ -790,16 +790,6 @@ function findingsSection(analysisId, findings, title, headingId = 'findings-h') 
   );
 }
 
-const SVG_NS = 'http://www.w3.org/2000/svg';
-function s(tag, attrs = {}, ...children) {
-  const el = document.createElementNS(SVG_NS, tag);
-  for (const [k, v] of Object.entries(attrs))
-    if (v !== null && v !== undefined) el.setAttribute(k, String(v));
-  for (const c of children)
-    if (c !== null && c !== undefined) el.append(typeof c === 'string' ? document.createTextNode(c) : c);
-  return el;
-}
-
 /** Observed against expected share per backend: two bars a backend, on one 0..100 % scale. */
 function shareChart(service) {
   const LABEL = 330;
@@ -808,7 +798,7 @@ function shareChart(service) {
   const width = LABEL + BAR + 90;
   const height = service.backends.length * ROW + 30;
   const pct = (v) => `${(v * 100).toFixed(1)}%`;
-  const chart = s('svg', {
+  const chart = svg('svg', {
     class: 'shares',
     width,
     height,
@@ -818,26 +808,30 @@ function shareChart(service) {
   });
   for (const p of [0, 0.25, 0.5, 0.75, 1])
     chart.append(
-      s('line', { x1: LABEL + p * BAR, y1: 0, x2: LABEL + p * BAR, y2: height - 18, class: 'grid' }),
-      s('text', { x: LABEL + p * BAR, y: height - 4, 'text-anchor': 'middle', class: 'axis' }, `${p * 100}%`),
+      svg('line', { x1: LABEL + p * BAR, y1: 0, x2: LABEL + p * BAR, y2: height - 18, class: 'grid' }),
+      svg(
+        'text',
+        { x: LABEL + p * BAR, y: height - 4, 'text-anchor': 'middle', class: 'axis' },
+        `${p * 100}%`,
+      ),
     );
   service.backends.forEach((b, i) => {
     const y = i * ROW + 4;
     const name = b.pod ?? b.backend ?? 'no backend';
     chart.append(
-      s(
+      svg(
         'text',
         { x: 0, y: y + 13, class: 'bar-label' },
-        s('title', {}, `${name} ${b.backend ?? ''}`),
+        svg('title', {}, `${name} ${b.backend ?? ''}`),
         name.length > 46 ? `…${name.slice(-45)}` : name,
       ),
-      s('text', { x: 0, y: y + 28, class: 'bar-sub' }, `${b.backend ?? ''} · ${b.flows} flows`),
-      s(
+      svg('text', { x: 0, y: y + 28, class: 'bar-sub' }, `${b.backend ?? ''} · ${b.flows} flows`),
+      svg(
         'rect',
         { x: LABEL, y, width: Math.max(b.observedShare * BAR, 1), height: 14, class: 'bar observed' },
-        s('title', {}, `observed ${pct(b.observedShare)}`),
+        svg('title', {}, `observed ${pct(b.observedShare)}`),
       ),
-      s(
+      svg(
         'text',
         { x: LABEL + b.observedShare * BAR + 6, y: y + 12, class: 'bar-value' },
         `observed ${pct(b.observedShare)}`,
@@ -845,7 +839,7 @@ function shareChart(service) {
     );
     if (b.expectedShare !== null)
       chart.append(
-        s(
+        svg(
           'rect',
           {
             x: LABEL,
@@ -854,9 +848,9 @@ function shareChart(service) {
             height: 10,
             class: 'bar expected',
           },
-          s('title', {}, `expected ${pct(b.expectedShare)}`),
+          svg('title', {}, `expected ${pct(b.expectedShare)}`),
         ),
-        s(
+        svg(
           'text',
           { x: LABEL + b.expectedShare * BAR + 6, y: y + 27, class: 'bar-value' },
           `expected ${pct(b.expectedShare)}`,

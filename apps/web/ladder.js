@@ -328,7 +328,8 @@ export function mermaid(ladder) {
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
-function svg(tag, attrs = {}, ...children) {
+/** An SVG element with its attributes (null ones left out) and children (text or nodes). */
+export function svg(tag, attrs = {}, ...children) {
   const el = document.createElementNS(SVG_NS, tag);
   for (const [k, v] of Object.entries(attrs))
     if (v !== null && v !== undefined) el.setAttribute(k, String(v));
