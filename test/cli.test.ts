@@ -1,39 +1,18 @@
 // The built `natlens` CLI as a user runs it (node bin/natlens.js, dist/ built by `npm test`): the
 // JSON report of every fixture scenario against its ground truth, the exit codes for bad input and
 // for error findings, and export-flow's pcapng read back.
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureRecord, readCaptureFile } from '#capture';
 import type { ReportDocument } from '#report';
+import { natlens, type CliRun as Run } from './support/cli.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('../../shared/fixtures/', import.meta.url));
-const BIN = join(ROOT, 'bin/natlens.js');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function natlens(...args: string[]): Promise<Run> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      maxBuffer: 64 << 20,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    if (typeof e.code !== 'number') throw error;
-    return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
 
 interface Connection {
   id: string;

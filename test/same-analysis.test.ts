@@ -12,43 +12,19 @@
 // the client and backend captures, and the node's interface names from its `ip addr`.
 // Last, a capture whose last record is cut off (a killed tcpdump) is a warning on both sides, not a
 // failure.
-import { execFile } from 'node:child_process';
 import { openAsBlob, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { ReportDocument } from '#report';
+import { natlens } from './support/cli.js';
 import { fixturesDir, groundTruth } from './support/fixtures.js';
-import { repoRoot } from './support/processes.js';
 import { bearer, issueKey } from './support/projects.js';
 import { createStack, type RunningApi } from './support/stack.js';
 import { uploadFile } from './support/uploads.js';
 
-const BIN = join(repoRoot, 'bin/natlens.js');
 const TIMEOUT = 120_000;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The built CLI as a user runs it (as test/cli.test.ts does): exit code, stdout, stderr. */
-async function natlens(...args: string[]): Promise<Run> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
-      cwd: repoRoot,
-      maxBuffer: 64 << 20,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    if (typeof e.code !== 'number') throw error;
-    return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
 
 interface ScenarioCapture {
   file: string;
