@@ -3,12 +3,7 @@
 // report on stdout, PostgreSQL).
 import type { RecordBatch } from '#capture';
 import type { AddressBook, DataplaneModel, ParsedSnapshot } from '#cluster';
-import type {
-  CaptureRole,
-  CapturePoint,
-  CorrelationResult,
-  Flow,
-} from '#correlate';
+import type { CaptureRole, CapturePoint, CorrelationResult, Flow } from '#correlate';
 import type { Finding } from '#diagnose';
 import type { CaptureProfile } from './capture-profile.js';
 

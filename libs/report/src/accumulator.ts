@@ -162,9 +162,7 @@ export class ReportAccumulator {
    */
   keptFlows(key?: string): ReportFlow[] {
     const services = key === undefined ? [...this.byService.values()] : [this.byService.get(key)];
-    return services
-      .flatMap((s) => (s ? [...s.troubled.values(), ...s.healthy.values()] : []))
-      .sort(byTime);
+    return services.flatMap((s) => (s ? [...s.troubled.values(), ...s.healthy.values()] : [])).sort(byTime);
   }
 
   private service(f: ReportFlow): ServiceTotals {
